@@ -1,0 +1,29 @@
+"""The Hydra task behind ``run.py`` and ``sysfair run``: clean errors, then the experiment."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+from sysfair.config import register_configs
+from sysfair.errors import SysfairError
+
+register_configs()
+CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+log = logging.getLogger("sysfair")
+
+
+def task(cfg: DictConfig) -> float:
+    """Run one experiment; a :class:`SysfairError` becomes a one-line message and exit code 2."""
+    from sysfair.experiment import format_summary, run_experiment
+
+    try:
+        result = run_experiment(cfg)
+    except SysfairError as exc:
+        print(f"sysfair: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    print(format_summary(result, cfg.trials.n_trials))
+    return float(result.summary.loc["hypervolume", "mean"])

@@ -1,0 +1,67 @@
+"""Build a CandidateLog from configs: dataset -> model split -> scorers -> retriever -> groups."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+from sysfair.candidates import CandidateLog
+from sysfair.data import load_dataset
+from sysfair.retrievers import make_retriever
+from sysfair.scorers import make_scorer
+
+log = logging.getLogger(__name__)
+
+
+def assign_groups(n: int, prevalences: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Random groups ``[n]`` with exact shares: round(p_g * n) per group, remainder to the largest."""
+    counts = np.floor(np.asarray(prevalences) * n).astype(int)
+    counts[np.argmax(prevalences)] += n - counts.sum()
+    return rng.permutation(np.repeat(np.arange(len(counts)), counts))
+
+
+def build_candidate_log(
+    dataset: Any, scorer: Any, retriever: Any, prevalences: list[float], seed: int
+) -> CandidateLog:
+    """Everything that depends on (dataset, scorer, retriever, prevalences, seed) and nothing else."""
+    data_rng, split_rng, retrieve_rng, group_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
+    )
+    data = load_dataset(dataset, data_rng)
+    n_model = max(1, round(dataset.model_fraction * data.n_sessions))
+    model_mask = np.zeros(data.n_sessions, dtype=bool)
+    model_mask[split_rng.choice(data.n_sessions, size=n_model, replace=False)] = True
+    log.info(
+        "dataset %s: %d rows, %d sessions (%d train the scorers, %d serve)",
+        dataset.name, data.labels.shape[0], data.n_sessions, n_model, data.n_sessions - n_model,
+    )
+    model = make_scorer(scorer, seed=seed).fit(data, data.rows_of(model_mask))
+
+    pool = np.flatnonzero(~model_mask)
+    pool_rows = data.rows_of(~model_mask)
+    renumber = np.full(data.n_sessions, -1)
+    renumber[pool] = np.arange(pool.size)
+    local = make_retriever(retriever).retrieve(
+        renumber[data.session[pool_rows]], pool.size, retrieve_rng
+    )  # [S, m] indices into pool_rows
+    mask = local >= 0
+    rows = pool_rows[local[mask]]
+    n_s, m, k = pool.size, local.shape[1], data.n_labels
+    scores = np.zeros((n_s, m, k), dtype=np.float32)
+    labels = np.zeros((n_s, m, k), dtype=np.float32)
+    item_ids = np.full((n_s, m), -1, dtype=np.int64)
+    scores[mask] = model.predict(data, rows)
+    labels[mask] = data.labels[rows]
+    item_ids[mask] = data.item[rows]
+    return CandidateLog(
+        scores=scores,
+        labels=labels,
+        mask=mask,
+        group=assign_groups(n_s, np.asarray(prevalences), group_rng),
+        session_features=data.session_features[pool].astype(np.float32),
+        item_ids=item_ids,
+        label_names=data.label_names,
+        n_groups=len(prevalences),
+    )

@@ -1,0 +1,42 @@
+"""Interactions: candidate rows (one per session x corpus item) with features and labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class Interactions:
+    """N candidate rows of S sessions, K labels.
+
+    Attributes:
+        features: ``[N, d]`` float, features of the (session, item) pair.
+        labels: ``[N, K]`` float in {0, 1}.
+        session: ``[N]`` int in ``0..S-1``, the session whose corpus holds the row.
+        item: ``[N]`` int, item id.
+        label_names: K names.
+        label_features: per label k, the columns of ``features`` scorer k uses.
+        session_features: ``[S, d_s]`` float, covariates X of each session.
+    """
+
+    features: np.ndarray
+    labels: np.ndarray
+    session: np.ndarray
+    item: np.ndarray
+    label_names: tuple[str, ...]
+    label_features: tuple[np.ndarray, ...]
+    session_features: np.ndarray
+
+    @property
+    def n_sessions(self) -> int:
+        return self.session_features.shape[0]
+
+    @property
+    def n_labels(self) -> int:
+        return self.labels.shape[1]
+
+    def rows_of(self, sessions: np.ndarray) -> np.ndarray:
+        """Row indices whose session is in the boolean mask ``sessions [S]``."""
+        return np.flatnonzero(sessions[self.session])

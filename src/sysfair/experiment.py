@@ -1,0 +1,177 @@
+"""One experiment: build (or load) the CandidateLog, run the trials, log everything to MLflow."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+from tqdm.auto import tqdm
+
+from sysfair.build import build_candidate_log
+from sysfair.cache import load_or_build
+from sysfair.candidates import CandidateLog
+from sysfair.config import check_config, check_pool
+from sysfair.pareto import pareto_mask
+from sysfair.platform import Platform
+from sysfair.plots import plot_fronts
+from sysfair.tracking import (
+    MlflowLogger,
+    default_uri,
+    flatten,
+    git_commit,
+    trial_metrics,
+    ui_command,
+)
+from sysfair.trials import TrialResult, iter_trials
+
+log = logging.getLogger(__name__)
+
+SUMMARY_KEYS = ("best_utility", "best_der", "hypervolume", "observed_hypervolume", "seconds")
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    run_id: str
+    tracking_uri: str
+    trials: list[TrialResult]
+    summary: pd.DataFrame  # index: SUMMARY_KEYS; columns: mean, sd
+
+
+def candidate_log(cfg: Any, launch_dir: Path) -> CandidateLog:
+    """The CandidateLog of (dataset, scorer, retriever, prevalences, seed), cached on disk."""
+    spec = {
+        "dataset": OmegaConf.to_container(OmegaConf.structured(cfg.dataset)),
+        "scorer": OmegaConf.to_container(OmegaConf.structured(cfg.scorer)),
+        "retriever": OmegaConf.to_container(OmegaConf.structured(cfg.retriever)),
+        "prevalences": list(cfg.preferences.prevalences),
+        "seed": cfg.seed,
+    }
+    cache_dir = Path(cfg.cache_dir)
+    if not cache_dir.is_absolute():
+        cache_dir = launch_dir / cache_dir
+
+    def build() -> CandidateLog:
+        return build_candidate_log(
+            cfg.dataset, cfg.scorer, cfg.retriever, list(cfg.preferences.prevalences), cfg.seed
+        )
+
+    candidates, path, hit = load_or_build(cache_dir, f"candidates-{cfg.dataset.name}", spec, build)
+    verb = "loaded from cache" if hit else "built and cached at"
+    print(f"CandidateLog {verb} {path}", file=sys.stderr)
+    return candidates
+
+
+def _trial_table(result: TrialResult, label_names: tuple[str, ...]) -> pd.DataFrame:
+    table = pd.DataFrame(
+        {
+            "trial": result.index,
+            "iteration": np.arange(result.alphas.shape[0]),
+            **{f"alpha_{n}": result.alphas[:, k] for k, n in enumerate(label_names)},
+            "observed_utility": result.observed_utility,
+            "observed_der": result.observed_der,
+            "exact_utility": result.exact_utility,
+            "exact_der": result.exact_der,
+        }
+    )
+    table["on_observed_front"] = pareto_mask(table[["observed_utility", "observed_der"]].to_numpy())
+    return table
+
+
+def summarise(results: list[TrialResult], reference: np.ndarray) -> pd.DataFrame:
+    """Mean and sd over trials of each trial's final scores."""
+    per_trial = pd.DataFrame([r.summary(reference) for r in results])[list(SUMMARY_KEYS)]
+    return pd.DataFrame({"mean": per_trial.mean(), "sd": per_trial.std(ddof=1).fillna(0.0)})
+
+
+def run_experiment(cfg: DictConfig, launch_dir: str | Path | None = None) -> ExperimentResult:
+    """Run the experiment ``cfg`` describes; MLflow holds every number it prints."""
+    launch_dir = Path(launch_dir or os.getcwd())
+    obj: Any = OmegaConf.to_object(cfg)
+    check_config(obj)
+    candidates = candidate_log(obj, launch_dir)
+    check_pool(obj, candidates.n_sessions)
+    platform = Platform(candidates, np.asarray(obj.preferences.weights))
+    reference = np.asarray(obj.trials.reference_point, dtype=np.float64)
+
+    uri = obj.tracking.uri or default_uri(launch_dir)
+    tracker = MlflowLogger(uri, obj.tracking.experiment)
+    tags = {"dataset": obj.dataset.name, "optimizer": obj.optimizer.name, "git_commit": git_commit()}
+    name = obj.tracking.run_name or f"{obj.dataset.name}-{obj.optimizer.name}"
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    parent = tracker.start_run(name, tags=tags, params=flatten(resolved))
+    status = "FAILED"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+            tracker.log_artifacts(parent, Path(tmp))
+        results = []
+        bar = tqdm(
+            iter_trials(platform, obj.optimizer, obj.trials),
+            total=obj.trials.n_trials,
+            desc=f"{obj.optimizer.name} on {obj.dataset.name}",
+            unit="trial",
+            disable=not obj.progress,
+        )
+        for result in bar:
+            results.append(result)
+            bar.set_postfix(best_der=f"{np.nanmax(result.exact_der):.3f}")
+        tables = [_trial_table(r, candidates.label_names) for r in results]
+        for result, table in zip(results, tables, strict=True):
+            run_id = tracker.start_run(
+                f"trial-{result.index}", tags={**tags, "trial": str(result.index)}, parent_id=parent,
+                params={"trial.index": str(result.index), "trial.seed": str(result.seed)},
+            )
+            trial_status = "FAILED"
+            try:
+                tracker.log_metrics(run_id, trial_metrics(result, candidates.label_names))
+                tracker.log_summary(run_id, result.summary(reference))
+                with tempfile.TemporaryDirectory() as tmp:
+                    table[table.on_observed_front].to_csv(Path(tmp) / "pareto_front.csv", index=False)
+                    tracker.log_artifacts(run_id, Path(tmp))
+                trial_status = "FINISHED"
+            finally:
+                tracker.end_run(run_id, trial_status)
+        summary = summarise(results, reference)
+        tracker.log_summary(
+            parent,
+            {f"{k}_{stat}": summary.loc[k, stat] for k in SUMMARY_KEYS for stat in ("mean", "sd")},
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            pd.concat(tables).to_csv(folder / "pareto_fronts.csv", index=False)
+            plot_fronts(
+                [t[["observed_utility", "observed_der"]].to_numpy() for t in tables],
+                folder / "pareto_fronts.png",
+                title=f"{obj.optimizer.name} on {obj.dataset.name}: observed (utility, DER)",
+            )
+            summary.to_csv(folder / "summary.csv", index_label="metric")
+            tracker.log_artifacts(parent, folder)
+        status = "FINISHED"
+    except KeyboardInterrupt:
+        status = "KILLED"
+        raise
+    finally:
+        tracker.end_run(parent, status)
+    return ExperimentResult(parent, uri, results, summary)
+
+
+def format_summary(result: ExperimentResult, n_trials: int) -> str:
+    """The table printed at the end of a run."""
+    rows = [f"{'metric':<22}{'mean':>10}{'sd':>10}"]
+    rows += [
+        f"{k:<22}{result.summary.loc[k, 'mean']:>10.4f}{result.summary.loc[k, 'sd']:>10.4f}"
+        for k in SUMMARY_KEYS
+    ]
+    return (
+        f"\nSummary over {n_trials} trials (alphas re-evaluated noise-free on the whole pool):\n"
+        + "\n".join(rows)
+        + f"\n\nMLflow run {result.run_id}. Open the results with:\n  {ui_command(result.tracking_uri)}\n"
+    )

@@ -1,0 +1,109 @@
+"""Platform: serve the top-1 candidate by sum_k alpha_k f_k and value it with each group's alpha*.
+
+Serving follows Definition 2.1 of the paper with one global alpha. Only alpha's direction matters
+(Lemma 2.3), so alpha is served as ``alpha / sum(alpha)`` rounded to 12 decimals: alpha and c*alpha
+(c > 0) then serve bit-identical items. alpha = 0 scores every candidate 0.
+
+Ties are broken deterministically: the lowest slot index among the tied candidates is served.
+The random retriever stores candidates in random slot order, so this equals a fixed random
+tie-break per session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sysfair.candidates import CandidateLog
+from sysfair.metrics import der_batch
+
+__all__ = ["Evaluation", "Platform", "directions"]
+
+_CHUNK_ELEMENTS = 1 << 24  # ~128 MB of float64 combined scores per chunk
+
+
+def directions(alphas: np.ndarray) -> np.ndarray:
+    """Scale-free serving weights ``[A, K]``: alpha / sum(alpha), rounded to 12 decimals."""
+    total = alphas.sum(axis=-1, keepdims=True)
+    return np.round(np.divide(alphas, total, out=np.zeros_like(alphas), where=total > 0), 12)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Outcome of serving A weight vectors to a set of sessions.
+
+    Attributes:
+        utility: ``[A]`` mean realised utility over the sessions (each valued by its own group).
+        der: ``[A]`` DER of the group means (1 = equal; NaN if fewer than 2 groups present).
+        group_utility: ``[A, G]`` mean realised utility per group (NaN for an absent group).
+    """
+
+    utility: np.ndarray
+    der: np.ndarray
+    group_utility: np.ndarray
+
+    def __getitem__(self, i: int) -> Evaluation:
+        return Evaluation(self.utility[i : i + 1], self.der[i : i + 1], self.group_utility[i : i + 1])
+
+
+class Platform:
+    """Evaluates global serving weights on a :class:`CandidateLog` under group preferences.
+
+    Args:
+        log: the candidates, scores and labels of S sessions.
+        preferences: ``[G, K]`` true weights alpha*(g) of each group, all > 0.
+    """
+
+    def __init__(self, log: CandidateLog, preferences: np.ndarray) -> None:
+        preferences = np.asarray(preferences, dtype=np.float64)
+        if preferences.shape != (log.n_groups, log.n_labels):
+            raise ValueError(
+                f"preferences must have shape (groups, labels) = {(log.n_groups, log.n_labels)}, "
+                f"got {preferences.shape}"
+            )
+        self.log = log
+        self.preferences = preferences
+        # value[s, j]: realised utility of serving slot j to session s, under s's own group weights.
+        self._value = np.einsum("smk,sk->sm", log.labels, preferences[log.group])
+        self._penalty = None if log.mask.all() else np.where(log.mask, 0.0, -np.inf)
+        self._onehot = np.eye(log.n_groups)[log.group]
+
+    @property
+    def n_sessions(self) -> int:
+        return self.log.n_sessions
+
+    def serve(self, alphas: np.ndarray, sessions: np.ndarray | None = None) -> np.ndarray:
+        """Slot served to each session: ``alphas [A, K]`` (or ``[K]``) -> ``[A, B]`` (or ``[B]``)."""
+        alphas = np.asarray(alphas, dtype=np.float64)
+        single = alphas.ndim == 1
+        dirs = directions(np.atleast_2d(alphas))
+        if np.any(dirs < 0):
+            raise ValueError("serving weights alpha must be >= 0")
+        scores = self.log.scores if sessions is None else self.log.scores[sessions]
+        penalty = self._penalty if (sessions is None or self._penalty is None) else self._penalty[
+            sessions
+        ]
+        n_s, m, k = scores.shape
+        flat = scores.reshape(n_s * m, k)
+        w = dirs.astype(flat.dtype, copy=False)
+        step = max(1, _CHUNK_ELEMENTS // max(1, n_s * m))
+        out = np.empty((dirs.shape[0], n_s), dtype=np.intp)
+        for a in range(0, dirs.shape[0], step):
+            combined = (w[a : a + step] @ flat.T).reshape(-1, n_s, m)
+            if penalty is not None:
+                combined = combined + penalty
+            out[a : a + step] = combined.argmax(axis=-1)
+        return out[0] if single else out
+
+    def evaluate(self, alphas: np.ndarray, sessions: np.ndarray | None = None) -> Evaluation:
+        """Serve ``alphas [A, K]`` (or ``[K]``) to ``sessions`` (default: the whole pool)."""
+        alphas = np.atleast_2d(np.asarray(alphas, dtype=np.float64))
+        slots = self.serve(alphas, sessions)
+        value = self._value if sessions is None else self._value[sessions]
+        onehot = self._onehot if sessions is None else self._onehot[sessions]
+        realised = value[np.arange(value.shape[0]), slots]  # [A, B]
+        counts = onehot.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            group_utility = (realised @ onehot) / np.where(counts > 0, counts, np.nan)
+        return Evaluation(realised.mean(axis=1), der_batch(group_utility), group_utility)

@@ -1,0 +1,41 @@
+"""Figures: Pareto fronts of (utility, DER) across trials."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from sysfair.pareto import pareto_mask  # noqa: E402
+
+
+def _staircase(front: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(front[:, 0])
+    return front[order, 0], front[order, 1]
+
+
+def plot_fronts(points: Sequence[np.ndarray], path: Path, *, title: str) -> None:
+    """Scatter every trial's ``[T, 2]`` (utility, DER) points, its front, and the global front."""
+    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
+    cmap = plt.get_cmap("viridis", max(2, len(points)))
+    for i, pts in enumerate(points):
+        ax.scatter(pts[:, 0], pts[:, 1], s=10, alpha=0.35, color=cmap(i))
+        front = pts[pareto_mask(pts)]
+        ax.step(*_staircase(front), where="post", lw=0.8, alpha=0.6, color=cmap(i))
+    every = np.concatenate(points)
+    glob = every[pareto_mask(every)]
+    ax.step(*_staircase(glob), where="post", lw=2.2, color="crimson", label="global front")
+    ax.scatter(glob[:, 0], glob[:, 1], s=30, color="crimson", zorder=3)
+    ax.set_xlabel("utility (mean realised utility per session)", fontsize=11)
+    ax.set_ylabel("DER (1 = equal utility across groups)", fontsize=11)
+    ax.set_title(title, fontsize=12)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", fontsize=9, title=f"{len(points)} trials (one colour each)")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

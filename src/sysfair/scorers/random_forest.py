@@ -1,0 +1,41 @@
+"""One scikit-learn random forest per label."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.ensemble import RandomForestClassifier
+
+from sysfair.data.base import Interactions
+
+
+class RandomForestScorer:
+    """K independent forests; forest k sees ``data.label_features[k]`` and predicts P(Y_k = 1)."""
+
+    def __init__(self, cfg: Any, *, seed: int) -> None:
+        self.cfg, self.seed = cfg, seed
+        self.models_: list[RandomForestClassifier] = []
+
+    def fit(self, data: Interactions, rows: np.ndarray) -> RandomForestScorer:
+        self.models_ = []
+        for k, cols in enumerate(data.label_features):
+            model = RandomForestClassifier(
+                n_estimators=self.cfg.n_estimators,
+                max_depth=self.cfg.max_depth,
+                min_samples_leaf=self.cfg.min_samples_leaf,
+                n_jobs=self.cfg.n_jobs,
+                random_state=self.seed + k,
+            )
+            model.fit(data.features[np.ix_(rows, cols)], data.labels[rows, k])
+            self.models_.append(model)
+        return self
+
+    def predict(self, data: Interactions, rows: np.ndarray) -> np.ndarray:
+        """P(Y_k = 1) for each row: ``[len(rows), K]``."""
+        out = np.empty((rows.shape[0], len(self.models_)))
+        for k, (model, cols) in enumerate(zip(self.models_, data.label_features, strict=True)):
+            proba = model.predict_proba(data.features[np.ix_(rows, cols)])
+            positive = np.flatnonzero(model.classes_ == 1.0)
+            out[:, k] = proba[:, positive[0]] if positive.size else 0.0
+        return out

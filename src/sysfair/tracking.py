@@ -1,0 +1,139 @@
+"""MLflow logging from the main process: a parent run per invocation, a nested run per trial."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from mlflow.entities import Metric, Param, RunTag
+from mlflow.tracking import MlflowClient
+
+from sysfair.trials import TrialResult
+
+__all__ = ["MlflowLogger", "default_uri", "flatten", "git_commit", "ui_command"]
+
+_BATCH = 900  # MLflow accepts at most 1000 metrics per log_batch
+
+
+def default_uri(launch_dir: str | Path) -> str:
+    """``sqlite:///<launch_dir>/mlflow.db``: one store for all runs of a project folder."""
+    return f"sqlite:///{(Path(launch_dir).resolve() / 'mlflow.db').as_posix()}"
+
+
+def ui_command(uri: str) -> str:
+    """The shell command that opens ``uri`` in the MLflow UI."""
+    return f"mlflow ui --backend-store-uri {uri}"
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": "1"}``; lists are JSON; values cut at MLflow's 6000 chars."""
+    out: dict[str, str] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, f"{name}."))
+        else:
+            text = json.dumps(value) if isinstance(value, list | tuple) else str(value)
+            out[name[:250]] = text[:6000]
+    return out
+
+
+def git_commit() -> str:
+    """HEAD of the sysfair checkout, or 'unknown' outside a git work tree."""
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _artifact_root(uri: str) -> str | None:
+    """For a SQLite store, artifacts go to ``mlartifacts/`` beside the database file."""
+    if uri.startswith("sqlite:///"):
+        return (Path(uri.removeprefix("sqlite:///")).parent / "mlartifacts").resolve().as_uri()
+    return None
+
+
+class MlflowLogger:
+    """Thin wrapper over :class:`MlflowClient`; no global MLflow state is touched."""
+
+    def __init__(self, uri: str, experiment: str) -> None:
+        self.uri = uri
+        self.client = MlflowClient(tracking_uri=uri)
+        found = self.client.get_experiment_by_name(experiment)
+        if found is None:
+            self.experiment_id = self.client.create_experiment(
+                experiment, artifact_location=_artifact_root(uri)
+            )
+        else:
+            self.experiment_id = found.experiment_id
+
+    def start_run(
+        self,
+        name: str,
+        *,
+        tags: Mapping[str, str],
+        params: Mapping[str, str] | None = None,
+        parent_id: str | None = None,
+    ) -> str:
+        """Create a RUNNING run and return its id."""
+        all_tags = dict(tags)
+        if parent_id is not None:
+            all_tags["mlflow.parentRunId"] = parent_id
+        run = self.client.create_run(self.experiment_id, run_name=name, tags=all_tags)
+        if params:
+            items = [Param(k, v) for k, v in params.items()]
+            for i in range(0, len(items), 100):
+                self.client.log_batch(run.info.run_id, params=items[i : i + 100])
+        return run.info.run_id
+
+    def log_metrics(self, run_id: str, metrics: Iterable[Metric]) -> None:
+        items = list(metrics)
+        for i in range(0, len(items), _BATCH):
+            self.client.log_batch(run_id, metrics=items[i : i + _BATCH])
+
+    def log_summary(self, run_id: str, values: Mapping[str, float]) -> None:
+        now = int(time.time() * 1000)
+        self.log_metrics(run_id, [Metric(k, float(v), now, 0) for k, v in values.items()])
+
+    def log_artifacts(self, run_id: str, folder: Path) -> None:
+        self.client.log_artifacts(run_id, str(folder))
+
+    def set_tags(self, run_id: str, tags: Mapping[str, str]) -> None:
+        self.client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
+
+    def end_run(self, run_id: str, status: str) -> None:
+        self.client.set_terminated(run_id, status=status)
+
+
+def trial_metrics(result: TrialResult, label_names: tuple[str, ...]) -> list[Metric]:
+    """Per-iteration metrics of a trial (step = iteration, from 0)."""
+    now = int(time.time() * 1000)
+    series: dict[str, np.ndarray] = {
+        "observed_utility": result.observed_utility,
+        "observed_der": result.observed_der,
+        "exact_utility": result.exact_utility,
+        "exact_der": result.exact_der,
+        "ask_seconds": result.ask_seconds,
+    }
+    for g in range(result.exact_group_utility.shape[1]):
+        series[f"observed_utility_group{g}"] = result.observed_group_utility[:, g]
+        series[f"exact_utility_group{g}"] = result.exact_group_utility[:, g]
+    for k, name in enumerate(label_names):
+        series[f"alpha_{name}"] = result.alphas[:, k]
+    return [
+        Metric(key, float(value), now, step)
+        for key, values in series.items()
+        for step, value in enumerate(values)
+    ]

@@ -1,0 +1,116 @@
+"""Trials: one seed, one optimizer, n iterations of ask -> serve a batch -> tell.
+
+Trial i uses seed ``trials.seed + i`` for its user batches and for its optimizer, for every
+method (common random numbers). Workers compute; they never touch MLflow.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+from threadpoolctl import threadpool_limits
+
+from sysfair.optimizers import Observation, make_optimizer
+from sysfair.pareto import hypervolume
+from sysfair.platform import Platform
+
+__all__ = ["TrialResult", "iter_trials", "run_trial", "trial_batches"]
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """Everything one trial produced; T iterations, K labels, G groups."""
+
+    index: int
+    seed: int
+    alphas: np.ndarray  # [T, K] proposed serving weights
+    observed_utility: np.ndarray  # [T] on the iteration's batch
+    observed_der: np.ndarray  # [T]
+    observed_group_utility: np.ndarray  # [T, G]
+    exact_utility: np.ndarray  # [T] the same alphas, noise-free on the whole pool
+    exact_der: np.ndarray  # [T]
+    exact_group_utility: np.ndarray  # [T, G]
+    ask_seconds: np.ndarray  # [T] time spent in ask()
+    seconds: float  # wall time of the whole trial
+
+    def summary(self, reference: np.ndarray) -> dict[str, float]:
+        """Final scores of the trial, on the noise-free re-evaluation of the alphas it tried."""
+        exact = np.column_stack([self.exact_utility, self.exact_der])
+        observed = np.column_stack([self.observed_utility, self.observed_der])
+        return {
+            "best_utility": float(np.nanmax(self.exact_utility)),
+            "best_der": float(np.nanmax(self.exact_der)),
+            "hypervolume": hypervolume(exact, reference),
+            "observed_hypervolume": hypervolume(observed, reference),
+            "seconds": self.seconds,
+        }
+
+
+def trial_batches(seed: int, n_iterations: int, batch_size: int, n_sessions: int) -> np.ndarray:
+    """The user batches ``[T, B]`` of the trial with ``seed``, the same for every optimizer."""
+    rng = np.random.default_rng(seed)
+    return np.stack(
+        [np.sort(rng.choice(n_sessions, size=batch_size, replace=False)) for _ in range(n_iterations)]
+    )
+
+
+def run_trial(platform: Platform, optimizer_cfg: Any, trials_cfg: Any, index: int) -> TrialResult:
+    """Run trial ``index`` of the protocol in ``trials_cfg``."""
+    seed = int(trials_cfg.seed) + index
+    start = time.perf_counter()
+    batches = trial_batches(
+        seed, trials_cfg.n_iterations, trials_cfg.batch_size, platform.n_sessions
+    )
+    optimizer = make_optimizer(optimizer_cfg, platform.log.n_labels, seed)
+    alphas, ask_seconds, observed = [], [], []
+    for batch in batches:
+        t0 = time.perf_counter()
+        alpha = np.asarray(optimizer.ask(), dtype=np.float64)
+        ask_seconds.append(time.perf_counter() - t0)
+        ev = platform.evaluate(alpha, batch)
+        obs = Observation(float(ev.utility[0]), float(ev.der[0]), ev.group_utility[0])
+        optimizer.tell(alpha, obs)
+        alphas.append(alpha)
+        observed.append(obs)
+    alphas_arr = np.stack(alphas)
+    exact = platform.evaluate(alphas_arr)
+    return TrialResult(
+        index=index,
+        seed=seed,
+        alphas=alphas_arr,
+        observed_utility=np.array([o.utility for o in observed]),
+        observed_der=np.array([o.der for o in observed]),
+        observed_group_utility=np.stack([o.group_utility for o in observed]),
+        exact_utility=exact.utility,
+        exact_der=exact.der,
+        exact_group_utility=exact.group_utility,
+        ask_seconds=np.array(ask_seconds),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _run_in_worker(platform: Platform, optimizer_cfg: Any, trials_cfg: Any, index: int) -> TrialResult:
+    """One trial with torch and BLAS capped at one thread (parallel trials share the cores)."""
+    import torch
+
+    torch.set_num_threads(1)
+    with threadpool_limits(limits=1):
+        return run_trial(platform, optimizer_cfg, trials_cfg, index)
+
+
+def iter_trials(platform: Platform, optimizer_cfg: Any, trials_cfg: Any) -> Iterator[TrialResult]:
+    """Yield the trials' results in trial order, running ``trials_cfg.n_jobs`` at a time."""
+    indices = range(int(trials_cfg.n_trials))
+    if trials_cfg.n_jobs == 1:
+        for i in indices:
+            yield run_trial(platform, optimizer_cfg, trials_cfg, i)
+        return
+    parallel = Parallel(n_jobs=trials_cfg.n_jobs, return_as="generator")
+    yield from parallel(
+        delayed(_run_in_worker)(platform, optimizer_cfg, trials_cfg, i) for i in indices
+    )
