@@ -31,7 +31,8 @@ class PreferencesConfig:
     """
 
     name: str = "opposed"
-    weights: list[list[float]] = field(default_factory=lambda: [[0.9, 0.1], [0.1, 0.9]])
+    # list[Any]: OmegaConf rejects ints inside nested float lists; check() validates the numbers.
+    weights: list[Any] = field(default_factory=lambda: [[0.9, 0.1], [0.1, 0.9]])
     prevalences: list[float] = field(default_factory=lambda: [0.8, 0.2])
 
     def check(self, n_labels: int) -> None:
@@ -40,7 +41,7 @@ class PreferencesConfig:
         for g, x in enumerate(prev):
             require(x >= 0, f"preferences.prevalences[{g}]", x, "a share >= 0 (shares sum to 1)")
         require(abs(sum(prev) - 1.0) < 1e-6, "preferences.prevalences", prev, "shares summing to 1")
-        weights = [list(row) for row in self.weights]
+        weights = [list(row) if isinstance(row, list | tuple) else row for row in self.weights]
         require(
             len(weights) == len(prev),
             "preferences.weights",
@@ -48,6 +49,12 @@ class PreferencesConfig:
             f"one row of label weights per group ({len(prev)} rows for {len(prev)} prevalences)",
         )
         for g, row in enumerate(weights):
+            require(
+                isinstance(row, list) and all(isinstance(w, int | float) for w in row),
+                f"preferences.weights[{g}]",
+                row,
+                "a list of numbers, one weight per label",
+            )
             require(
                 len(row) == n_labels,
                 f"preferences.weights[{g}]",

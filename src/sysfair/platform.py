@@ -77,9 +77,9 @@ class Platform:
         """Slot served to each session: ``alphas [A, K]`` (or ``[K]``) -> ``[A, B]`` (or ``[B]``)."""
         alphas = np.asarray(alphas, dtype=np.float64)
         single = alphas.ndim == 1
+        if np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
+            raise ValueError(f"serving weights alpha must be finite and >= 0, got {alphas}")
         dirs = directions(np.atleast_2d(alphas))
-        if np.any(dirs < 0):
-            raise ValueError("serving weights alpha must be >= 0")
         scores = self.log.scores if sessions is None else self.log.scores[sessions]
         penalty = self._penalty if (sessions is None or self._penalty is None) else self._penalty[
             sessions

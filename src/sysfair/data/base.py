@@ -19,6 +19,10 @@ class Interactions:
         label_names: K names.
         label_features: per label k, the columns of ``features`` scorer k uses.
         session_features: ``[S, d_s]`` float, covariates X of each session.
+        user: ``[N]`` int user id of each row, or None (needed by collaborative-filtering scorers).
+        session_group: ``[S]`` int group hint of each session (e.g. gender), -1 = unknown, or None.
+            Informational only: :func:`sysfair.build.build_candidate_log` assigns groups at random
+            with ``preferences.prevalences`` (the paper scrambles groups so Y | X is group-free).
     """
 
     features: np.ndarray
@@ -28,6 +32,8 @@ class Interactions:
     label_names: tuple[str, ...]
     label_features: tuple[np.ndarray, ...]
     session_features: np.ndarray
+    user: np.ndarray | None = None
+    session_group: np.ndarray | None = None
 
     @property
     def n_sessions(self) -> int:

@@ -1,0 +1,269 @@
+"""MovieLens (100K or 1M) as candidate rows with labels *watch* and *like* (paper Appendix C.3).
+
+Sessions and corpora (sysfair's choice; the paper does not specify them):
+
+- Each user's ratings are put in time order (timestamp, then file order). The first ``window``
+  watches are history only. The remaining watches are cut into consecutive blocks of about
+  ``session_watches`` watches (``max(1, n // session_watches)`` blocks of near-equal size, so
+  a block holds between ``session_watches`` and ``2 * session_watches - 1`` watches unless the
+  user has fewer); each block is one **session**: the user coming back at that point in time.
+- The session's covariates X are the rolling average of the genre flags of the user's
+  ``window`` watches just before the block (the user's recent taste), shared by every candidate
+  of the session.
+- The session's **corpus** holds the block's watches (watch = 1) and
+  ``round(negative_ratio * n_watches)`` synthetic negatives (watch = 0): distinct movies the
+  user never rated, drawn uniformly. With the defaults (20 watches, ratio 1) a corpus holds at
+  least 34 candidates, so the random retriever (m = 20) always fills its slots.
+- like = 1 for a watch rated >= ``like_threshold``. For negatives, like is imputed by a random
+  forest trained on all watched rows (features [X, Z] -> like): ``impute="threshold"`` takes the
+  forest's class (P >= 0.5), ``impute="sample"`` draws Bernoulli(P). Like thus does not imply
+  watch.
+- Row features are [X (genres of recent watches), Z (the movie's genre flags)]; both scorers use
+  all of them. ``Interactions.user`` holds the user ids (for collaborative filtering).
+- Gender is not used by the scorers; it is kept as ``session_group`` (0 = M, 1 = F) for reference
+  only: build.py scrambles groups at random with ``preferences.prevalences`` (80/20), as the paper
+  does, so that Y | X does not depend on the group.
+
+File formats, detected from the folder's content: 100K (``u.data`` tab-separated
+``user item rating timestamp``; ``u.item`` ``|``-separated with 19 genre flags, latin-1;
+``u.user`` ``|``-separated) or 1M (``ratings.dat``, ``movies.dat`` with ``|``-joined genre names,
+``users.dat``; all ``::``-separated, latin-1). The user file is optional (no group hint then).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
+
+from sysfair.data.base import Interactions
+from sysfair.data.errors import DataError
+from sysfair.data.io import download_hint, read_delimited, require_file, require_folder
+
+FILES_100K = ("u.data", "u.item", "u.user")
+FILES_1M = ("ratings.dat", "movies.dat", "users.dat")
+_EXPECTED = (
+    "u.data, u.item[, u.user] (MovieLens 100K) or ratings.dat, movies.dat[, users.dat] (MovieLens 1M)"
+)
+_LATIN = ("latin-1",)
+
+
+def _read_100k(folder: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.DataFrame | None]:
+    hint = download_hint("movielens-100k")
+    ratings = read_delimited(
+        require_file(folder, "u.data", FILES_100K, "dataset.path", hint),
+        "\t", ["user", "item", "rating", "ts"], {"user": int, "item": int, "rating": float, "ts": int},
+    )
+    item_path = require_file(folder, "u.item", FILES_100K, "dataset.path", hint)
+    names = ["item", "title", "release", "video", "url"] + [f"g{j}" for j in range(19)]
+    items = read_delimited(item_path, "|", names, {"item": int, **{f"g{j}": int for j in range(19)}}, _LATIN)
+    genres = items[[f"g{j}" for j in range(19)]].to_numpy(dtype=np.float64)
+    users = None
+    if (folder / "u.user").is_file():
+        users = read_delimited(
+            folder / "u.user", "|", ["user", "age", "gender", "occupation", "zip"], {"user": int}, _LATIN
+        )
+    return ratings, items["item"].to_numpy(), genres, users
+
+
+def _read_1m(folder: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.DataFrame | None]:
+    hint = download_hint("movielens-1m")
+    ratings = read_delimited(
+        require_file(folder, "ratings.dat", FILES_1M, "dataset.path", hint),
+        "::", ["user", "item", "rating", "ts"], {"user": int, "item": int, "rating": float, "ts": int},
+    )
+    movies = read_delimited(
+        require_file(folder, "movies.dat", FILES_1M, "dataset.path", hint),
+        "::", ["item", "title", "genres"], {"item": int}, _LATIN,
+    )
+    flags = movies["genres"].str.get_dummies(sep="|")
+    flags = flags[sorted(flags.columns)]
+    users = None
+    if (folder / "users.dat").is_file():
+        users = read_delimited(
+            folder / "users.dat", "::", ["user", "gender", "age", "occupation", "zip"], {"user": int}, _LATIN
+        )
+    return ratings, movies["item"].to_numpy(), flags.to_numpy(dtype=np.float64), users
+
+
+def read_movielens(path: str | Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.DataFrame | None]:
+    """(ratings [user, item, rating, ts], item ids [I], genre flags [I, n_genres], users or None)."""
+    folder = require_folder(path, [_EXPECTED], "dataset.path", download_hint("movielens-100k"))
+    if (folder / "u.data").is_file():
+        out = _read_100k(folder)
+    elif (folder / "ratings.dat").is_file():
+        out = _read_1m(folder)
+    else:
+        found = ", ".join(sorted(p.name for p in folder.iterdir())[:10]) or "nothing"
+        from sysfair.data.errors import DataNotFoundError
+
+        raise DataNotFoundError(
+            f"dataset.path={str(path)!r} holds no MovieLens ratings file (found: {found}). Expected "
+            f"{_EXPECTED}; get them with `{download_hint('movielens-100k')}`"
+        )
+    ratings, item_ids, genres, users = out
+    if ratings.empty:
+        raise DataError(f"dataset.path={str(path)!r}: the ratings file holds no rows")
+    unknown = ~np.isin(ratings["item"].to_numpy(), item_ids)
+    if unknown.any():
+        raise DataError(
+            f"dataset.path={str(path)!r}: the ratings refer to movie id "
+            f"{int(ratings['item'].to_numpy()[unknown][0])} absent from the movie file"
+        )
+    return ratings, item_ids, genres, users
+
+
+def _rolling_history(genres: np.ndarray, user_start: np.ndarray, pos: np.ndarray, window: int) -> np.ndarray:
+    """Mean genres of the ``window`` rows before each row of the same user: ``[N, n_genres]``.
+
+    ``genres`` are the rows' genre flags in (user, time) order; ``user_start`` [N] the index of
+    the user's first row; ``pos`` [N] the row's position within its user. No history -> zeros.
+    """
+    csum = np.vstack([np.zeros((1, genres.shape[1])), np.cumsum(genres, axis=0)])
+    idx = np.arange(genres.shape[0])
+    lo = user_start + np.maximum(pos - window, 0)
+    count = np.minimum(pos, window)
+    total = csum[idx] - csum[lo]
+    return np.divide(total, np.maximum(count, 1)[:, None])
+
+
+def _sample_negatives(
+    session_user: np.ndarray, wanted: np.ndarray, rated_codes: np.ndarray, n_items: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per session s, ``wanted[s]`` distinct item indices that its user never rated.
+
+    ``rated_codes`` = sorted ``user_index * n_items + item_index`` of the rated pairs. Returns
+    (session [M], item index [M]). A session whose user rated almost everything gets fewer.
+    """
+    sessions_out, items_out = [], []
+    need = wanted.astype(np.int64).copy()
+    have = np.zeros_like(need)
+    for _ in range(50):
+        todo = np.flatnonzero(need > have)
+        if todo.size == 0:
+            break
+        draws = 2 * (need[todo] - have[todo]) + 4
+        sess = np.repeat(todo, draws)
+        item = rng.integers(n_items, size=sess.size)
+        codes = session_user[sess].astype(np.int64) * n_items + item
+        ok = ~np.isin(codes, rated_codes, assume_unique=False)
+        sess, item = sess[ok], item[ok]
+        if sessions_out:  # drop items the session already has
+            prev = np.concatenate(sessions_out) * n_items + np.concatenate(items_out)
+            ok = ~np.isin(sess * n_items + item, prev)
+            sess, item = sess[ok], item[ok]
+        _, first = np.unique(sess * n_items + item, return_index=True)
+        first.sort()
+        sess, item = sess[first], item[first]
+        order = np.argsort(sess, kind="stable")
+        sess, item = sess[order], item[order]
+        start = np.searchsorted(sess, np.arange(need.size))
+        rank = np.arange(sess.size) - start[sess]
+        keep = rank < (need - have)[sess]
+        sess, item = sess[keep], item[keep]
+        have += np.bincount(sess, minlength=need.size)
+        sessions_out.append(sess)
+        items_out.append(item)
+    if not sessions_out:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(sessions_out), np.concatenate(items_out)
+
+
+def load_movielens(cfg: Any, rng: np.random.Generator) -> Interactions:
+    """MovieLens candidate rows (see the module docstring); labels (watch, like)."""
+    ratings, item_ids, genres, users = read_movielens(cfg.path)
+    if cfg.max_users is not None:
+        keep_users = np.unique(ratings["user"].to_numpy())
+        if keep_users.size > cfg.max_users:
+            keep_users = np.sort(rng.choice(keep_users, size=cfg.max_users, replace=False))
+            ratings = ratings[np.isin(ratings["user"].to_numpy(), keep_users)]
+    ratings = ratings.reset_index(drop=True)
+    order = np.lexsort((np.arange(len(ratings)), ratings["ts"].to_numpy(), ratings["user"].to_numpy()))
+    user_ids, user_idx = np.unique(ratings["user"].to_numpy()[order], return_inverse=True)
+    item_index = {int(v): j for j, v in enumerate(item_ids)}
+    item_idx = np.fromiter((item_index[int(v)] for v in ratings["item"].to_numpy()[order]), np.int64)
+    stars = ratings["rating"].to_numpy()[order]
+    n_items, n_rows = item_ids.size, order.size
+
+    counts = np.bincount(user_idx, minlength=user_ids.size)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    pos = np.arange(n_rows) - first[user_idx]
+    history = _rolling_history(genres[item_idx], first[user_idx], pos, cfg.window)
+
+    # Sessions: blocks of the watches after the first `window` ones.
+    usable = np.maximum(counts - cfg.window, 0)
+    n_blocks = np.where(usable > 0, np.maximum(usable // cfg.session_watches, 1), 0)
+    in_session = pos >= cfg.window
+    rel = (pos - cfg.window)[in_session]
+    u = user_idx[in_session]
+    block = rel * n_blocks[u] // np.maximum(usable[u], 1)
+    block_offset = np.concatenate([[0], np.cumsum(n_blocks)[:-1]])
+    pos_session = block_offset[u] + block
+    n_sessions = int(n_blocks.sum())
+    if n_sessions == 0:
+        raise DataError(
+            f"dataset.path={str(cfg.path)!r}: no user has more than dataset.window={cfg.window} ratings, "
+            "so no session can be formed"
+        )
+    pos_rows = np.flatnonzero(in_session)
+    session_first = np.full(n_sessions, n_rows)
+    np.minimum.at(session_first, pos_session, pos_rows)
+    session_x = history[session_first]  # [S, n_genres]
+    session_user = user_idx[session_first]
+
+    # Negatives: never-rated movies of the session's user.
+    watches_per_session = np.bincount(pos_session, minlength=n_sessions)
+    wanted = np.round(cfg.negative_ratio * watches_per_session).astype(np.int64)
+    rated_codes = np.unique(user_idx.astype(np.int64) * n_items + item_idx)
+    neg_session, neg_item = _sample_negatives(session_user, wanted, rated_codes, n_items, rng)
+
+    session = np.concatenate([pos_session, neg_session])
+    item = np.concatenate([item_idx[pos_rows], neg_item])
+    features = np.hstack([session_x[session], genres[item]])
+    n_pos = pos_rows.size
+    watch = np.r_[np.ones(n_pos), np.zeros(neg_session.size)]
+    like = np.zeros(session.size)
+    like[:n_pos] = stars[pos_rows] >= cfg.like_threshold
+    if neg_session.size:
+        like[n_pos:] = _impute_like(cfg, features[:n_pos], like[:n_pos], features[n_pos:], rng)
+
+    order = np.argsort(session, kind="stable")
+    group_hint = None
+    if users is not None:
+        gender = dict(zip(users["user"].to_numpy().tolist(), users["gender"].str.upper().str.strip(), strict=True))
+        code = {"M": 0, "F": 1}
+        group_hint = np.array([code.get(gender.get(int(v), ""), -1) for v in user_ids[session_user]])
+    d = genres.shape[1]
+    return Interactions(
+        features=features[order],
+        labels=np.stack([watch, like], axis=1)[order],
+        session=session[order],
+        item=item_ids[item[order]].astype(np.int64),
+        label_names=("watch", "like"),
+        label_features=(np.arange(2 * d), np.arange(2 * d)),
+        session_features=session_x,
+        user=user_ids[session_user[session[order]]].astype(np.int64),
+        session_group=group_hint,
+    )
+
+
+def _impute_like(
+    cfg: Any, x_pos: np.ndarray, like_pos: np.ndarray, x_neg: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Like of the negatives from a forest trained on the watched rows ``[n_neg]`` in {0, 1}."""
+    if np.unique(like_pos).size < 2:
+        return np.full(x_neg.shape[0], like_pos[0] if like_pos.size else 0.0)
+    forest = RandomForestClassifier(
+        n_estimators=cfg.impute_n_estimators,
+        min_samples_leaf=cfg.impute_min_samples_leaf,
+        n_jobs=cfg.n_jobs,
+        random_state=int(rng.integers(2**31 - 1)),
+    ).fit(x_pos, like_pos)
+    p = forest.predict_proba(x_neg)[:, list(forest.classes_).index(1.0)]
+    if cfg.impute == "sample":
+        return (rng.random(p.size) < p).astype(np.float64)
+    return (p >= 0.5).astype(np.float64)

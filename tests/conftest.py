@@ -1,0 +1,61 @@
+"""Shared fixtures: small hand-made CandidateLogs and Hydra configs composed in a temp folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig
+
+from sysfair.app import CONF_DIR  # registers the structured configs
+from sysfair.candidates import CandidateLog
+
+# Overrides that make a full experiment take seconds.
+TINY = [
+    "dataset.n_sessions=300",
+    "scorer.n_estimators=10",
+    "scorer.n_jobs=1",
+    "trials=smoke",
+    "trials.batch_size=50",
+    "trials.n_jobs=1",
+    "progress=false",
+]
+
+
+def random_log(
+    n_sessions: int = 200, m: int = 6, k: int = 2, n_groups: int = 2, seed: int = 0
+) -> CandidateLog:
+    """A log with uniform scores and Bernoulli(score) labels (calibrated scorers)."""
+    rng = np.random.default_rng(seed)
+    scores = rng.random((n_sessions, m, k)).astype(np.float32)
+    return CandidateLog(
+        scores=scores,
+        labels=(rng.random(scores.shape) < scores).astype(np.float32),
+        mask=np.ones((n_sessions, m), dtype=bool),
+        group=rng.integers(n_groups, size=n_sessions),
+        session_features=rng.random((n_sessions, 3)).astype(np.float32),
+        item_ids=rng.integers(1000, size=(n_sessions, m)),
+        label_names=tuple(f"y{i + 1}" for i in range(k)),
+        n_groups=n_groups,
+    )
+
+
+@pytest.fixture
+def compose_cfg(tmp_path: Path) -> Callable[..., DictConfig]:
+    """Compose ``conf/config.yaml`` with overrides; cache and MLflow store live in tmp_path."""
+
+    def _compose(*overrides: str) -> DictConfig:
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+            return compose(
+                config_name="config",
+                overrides=[
+                    f"cache_dir={tmp_path / 'cache'}",
+                    f"tracking.uri=sqlite:///{tmp_path / 'mlflow.db'}",
+                    *overrides,
+                ],
+            )
+
+    return _compose
