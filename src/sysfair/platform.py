@@ -11,6 +11,7 @@ tie-break per session.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,37 +74,45 @@ class Platform:
     def n_sessions(self) -> int:
         return self.log.n_sessions
 
-    def serve(self, alphas: np.ndarray, sessions: np.ndarray | None = None) -> np.ndarray:
-        """Slot served to each session: ``alphas [A, K]`` (or ``[K]``) -> ``[A, B]`` (or ``[B]``)."""
-        alphas = np.asarray(alphas, dtype=np.float64)
-        single = alphas.ndim == 1
+    def _slot_chunks(
+        self, alphas: np.ndarray, sessions: np.ndarray | None
+    ) -> Iterator[tuple[slice, np.ndarray]]:
+        """Yield (rows of alphas, served slots ``[a, B]``) chunk by chunk, bounding memory."""
         if np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
             raise ValueError(f"serving weights alpha must be finite and >= 0, got {alphas}")
-        dirs = directions(np.atleast_2d(alphas))
+        dirs = directions(alphas)
         scores = self.log.scores if sessions is None else self.log.scores[sessions]
-        penalty = self._penalty if (sessions is None or self._penalty is None) else self._penalty[
-            sessions
-        ]
+        penalty = self._penalty
+        if penalty is not None and sessions is not None:
+            penalty = penalty[sessions]
         n_s, m, k = scores.shape
         flat = scores.reshape(n_s * m, k)
         w = dirs.astype(flat.dtype, copy=False)
         step = max(1, _CHUNK_ELEMENTS // max(1, n_s * m))
-        out = np.empty((dirs.shape[0], n_s), dtype=np.intp)
         for a in range(0, dirs.shape[0], step):
             combined = (w[a : a + step] @ flat.T).reshape(-1, n_s, m)
             if penalty is not None:
-                combined = combined + penalty
-            out[a : a + step] = combined.argmax(axis=-1)
-        return out[0] if single else out
+                combined += penalty
+            yield slice(a, a + step), combined.argmax(axis=-1)
+
+    def serve(self, alphas: np.ndarray, sessions: np.ndarray | None = None) -> np.ndarray:
+        """Slot served to each session: ``alphas [A, K]`` (or ``[K]``) -> ``[A, B]`` (or ``[B]``)."""
+        alphas = np.asarray(alphas, dtype=np.float64)
+        chunks = [slots for _, slots in self._slot_chunks(np.atleast_2d(alphas), sessions)]
+        out = np.concatenate(chunks)
+        return out[0] if alphas.ndim == 1 else out
 
     def evaluate(self, alphas: np.ndarray, sessions: np.ndarray | None = None) -> Evaluation:
         """Serve ``alphas [A, K]`` (or ``[K]``) to ``sessions`` (default: the whole pool)."""
         alphas = np.atleast_2d(np.asarray(alphas, dtype=np.float64))
-        slots = self.serve(alphas, sessions)
         value = self._value if sessions is None else self._value[sessions]
         onehot = self._onehot if sessions is None else self._onehot[sessions]
-        realised = value[np.arange(value.shape[0]), slots]  # [A, B]
+        rows = np.arange(value.shape[0])
+        sums = np.empty((alphas.shape[0], onehot.shape[1]))
+        for part, slots in self._slot_chunks(alphas, sessions):
+            sums[part] = value[rows, slots] @ onehot  # realised utility [a, B] summed per group
         counts = onehot.sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            group_utility = (realised @ onehot) / np.where(counts > 0, counts, np.nan)
-        return Evaluation(realised.mean(axis=1), der_batch(group_utility), group_utility)
+            group_utility = sums / np.where(counts > 0, counts, np.nan)
+        utility = sums.sum(axis=1) / value.shape[0]
+        return Evaluation(utility, der_batch(group_utility), group_utility)
