@@ -7,11 +7,20 @@ from typing import Any
 import numpy as np
 
 from sysfair.data.base import Interactions
+from sysfair.data.marketbias import load_marketbias
+from sysfair.data.movielens import load_movielens
 from sysfair.data.synthetic import make_synthetic, make_synthetic_paper
 
 __all__ = ["Interactions", "load_dataset"]
 
-_LOADERS = {"synthetic": make_synthetic, "synthetic_paper": make_synthetic_paper}
+# "logged" is not here: it yields a CandidateLog directly (sysfair.data.logged.load_logged).
+_LOADERS = {
+    "synthetic": make_synthetic,
+    "synthetic_paper": make_synthetic_paper,
+    "movielens": load_movielens,
+    "modcloth": load_marketbias,
+    "electronics": load_marketbias,
+}
 
 
 def load_dataset(cfg: Any, rng: np.random.Generator) -> Interactions:

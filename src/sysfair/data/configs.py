@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sysfair.checks import require
 
@@ -99,7 +99,157 @@ class SyntheticPaperConfig(DatasetConfig):
         )
 
 
+@dataclass
+class MovieLensConfig(DatasetConfig):
+    """MovieLens 100K or 1M (format detected from the files); labels (watch, like).
+
+    One session = a block of about ``session_watches`` consecutive watches of one user; its X =
+    mean genre flags of the ``window`` watches before it; its corpus = the block's watches plus
+    ``negative_ratio`` x as many never-rated movies. See :mod:`sysfair.data.movielens`.
+    """
+
+    name: str = "movielens"
+    path: str = "data/ml-100k"  # folder, relative to the launch folder
+    negative_ratio: float = 1.0  # synthetic negatives per watch
+    like_threshold: float = 3.0  # like = watched and rated >= this
+    window: int = 3  # watches averaged into the user features X
+    session_watches: int = 20  # watches per session (blocks hold this to 2x-1 watches)
+    user_features: str = "session"  # X in the row features: the session's ("session") or per watch
+    impute: str = "threshold"  # like of negatives: forest class ("threshold") or Bernoulli ("sample")
+    impute_n_estimators: int = 100  # trees of the like-imputation forest
+    impute_min_samples_leaf: int = 5
+    max_users: int | None = None  # keep a random subset of users (e.g. for MovieLens 1M)
+    n_jobs: int = -1  # cores of the imputation forest
+
+    def check(self) -> None:
+        super().check()
+        require(self.n_labels == 2, "dataset.n_labels", self.n_labels, "2 for movielens (watch, like)")
+        require(self.negative_ratio > 0, "dataset.negative_ratio", self.negative_ratio, "a number > 0")
+        require(
+            1 <= self.like_threshold <= 5, "dataset.like_threshold", self.like_threshold, "a rating in [1, 5]"
+        )
+        require(self.window >= 1, "dataset.window", self.window, "an integer >= 1")
+        require(self.user_features in ("session", "event"), "dataset.user_features", self.user_features,
+                "'session' (X of the session) or 'event' (X before each watch)")
+        require(self.session_watches >= 1, "dataset.session_watches", self.session_watches, "an integer >= 1")
+        ok = self.impute in ("threshold", "sample")
+        require(ok, "dataset.impute", self.impute, "'threshold' or 'sample'")
+        require(
+            self.impute_n_estimators >= 1, "dataset.impute_n_estimators", self.impute_n_estimators,
+            "an integer >= 1",
+        )
+        require(
+            self.impute_min_samples_leaf >= 1, "dataset.impute_min_samples_leaf",
+            self.impute_min_samples_leaf, "an integer >= 1",
+        )
+        require(
+            self.max_users is None or self.max_users >= 1, "dataset.max_users", self.max_users,
+            "null or an integer >= 1",
+        )
+        require(self.n_jobs != 0, "dataset.n_jobs", self.n_jobs, "a non-zero integer (-1 = all cores)")
+
+
+_MARKET_LABELS = ("viewed", "rating", "fit")
+
+
+@dataclass
+class MarketBiasConfig(DatasetConfig):
+    """ModCloth / Electronics (marketBias CSVs): one session per user, synthetic negatives.
+
+    See :mod:`sysfair.data.marketbias` for the recipe (negatives, imputed *viewed*, thresholds,
+    flipped label, what happens to users without ``user_attr``).
+    """
+
+    name: str = "modcloth"
+    path: str = "data/marketbias"  # folder holding df_modcloth.csv / df_electronics.csv
+    labels: list[str] = field(default_factory=lambda: ["viewed", "fit"])  # from viewed, rating, fit
+    flip: str | None = "viewed"  # label replaced by 1 - y (null: none)
+    rating_threshold: float = 4.0  # rating label = rating >= this
+    viewed_threshold: float = 3.0  # negatives: viewed = (sampled rating - 1) >= this
+    fit_positive: list[str] = field(default_factory=lambda: ["Just right"])  # fit label = 1 values
+    negative_ratio: float = 1.0  # negatives per purchase
+    corpus_size: int = 20  # at least this many candidates per session (more negatives if needed)
+    max_users: int | None = 20000  # random subset of users (null: all)
+    max_categories: int = 30  # most frequent categories one-hot encoded
+
+    def check(self) -> None:
+        super().check()
+        labels = list(self.labels)
+        for lab in labels:
+            require(lab in _MARKET_LABELS, "dataset.labels", labels, f"labels among {list(_MARKET_LABELS)}")
+        require(len(set(labels)) == len(labels), "dataset.labels", labels, "distinct labels")
+        require(
+            self.n_labels == len(labels), "dataset.n_labels", self.n_labels,
+            f"the number of dataset.labels ({len(labels)})",
+        )
+        ok = self.flip is None or self.flip in labels
+        require(ok, "dataset.flip", self.flip, f"null or one of {labels}")
+        require(self.negative_ratio >= 0, "dataset.negative_ratio", self.negative_ratio, "a number >= 0")
+        require(self.corpus_size >= 1, "dataset.corpus_size", self.corpus_size, "an integer >= 1")
+        require(
+            self.max_users is None or self.max_users >= 1, "dataset.max_users", self.max_users,
+            "null or an integer >= 1",
+        )
+        require(self.max_categories >= 1, "dataset.max_categories", self.max_categories, "an integer >= 1")
+
+
+@dataclass
+class ModClothConfig(MarketBiasConfig):
+    """ModCloth: labels (viewed, fit), *viewed* flipped."""
+
+    name: str = "modcloth"
+
+
+@dataclass
+class ElectronicsConfig(MarketBiasConfig):
+    """Electronics: labels (viewed, rating), *rating* flipped; 20,000 of 1.16M users by default."""
+
+    name: str = "electronics"
+    labels: list[str] = field(default_factory=lambda: ["viewed", "rating"])
+    flip: str | None = "rating"
+
+
+@dataclass
+class LoggedConfig(DatasetConfig):
+    """Production logs: one row per (session, candidate) with scores and labels; no scorer training.
+
+    ``path`` is a ``.csv`` or ``.parquet`` file. ``score_columns[k]`` and ``label_columns[k]``
+    hold f_k in [0, 1] and Y_k in [0, 1] of label k (named ``label_names[k]``, default the label
+    columns). ``model_fraction`` is unused. See :func:`sysfair.data.logged.load_logged`.
+    """
+
+    name: str = "logged"
+    path: str = "???"
+    session_column: str = "session_id"
+    group_column: str = "group"
+    item_column: str = "item_id"
+    score_columns: list[str] = field(default_factory=lambda: ["score_y1", "score_y2"])
+    label_columns: list[str] = field(default_factory=lambda: ["y1", "y2"])
+    label_names: list[str] | None = None
+    session_feature_columns: list[str] = field(default_factory=list)
+    groups: list[str] | None = None  # group values in group order (null: sorted distinct values)
+    max_candidates: int | None = None  # slots m (null: the largest session); extra rows dropped
+
+    def check(self) -> None:
+        super().check()
+        k = self.n_labels
+        require(len(self.score_columns) == k, "dataset.score_columns", list(self.score_columns),
+                f"one column per label (dataset.n_labels={k})")
+        require(len(self.label_columns) == k, "dataset.label_columns", list(self.label_columns),
+                f"one column per label (dataset.n_labels={k})")
+        require(self.label_names is None or len(self.label_names) == k, "dataset.label_names",
+                self.label_names, f"null or {k} names")
+        require(self.max_candidates is None or self.max_candidates >= 2, "dataset.max_candidates",
+                self.max_candidates, "null or an integer >= 2")
+        require(self.groups is None or len(self.groups) >= 2, "dataset.groups", self.groups,
+                "null or at least 2 group values")
+
+
 DATASET_SCHEMAS: dict[str, type] = {
     "synthetic": SyntheticConfig,
     "synthetic_paper": SyntheticPaperConfig,
+    "movielens": MovieLensConfig,
+    "modcloth": ModClothConfig,
+    "electronics": ElectronicsConfig,
+    "logged": LoggedConfig,
 }

@@ -40,8 +40,9 @@ import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 
 from sysfair.data.base import Interactions
-from sysfair.data.errors import DataError
+from sysfair.data.errors import DataError, DataNotFoundError
 from sysfair.data.io import download_hint, read_delimited, require_file, require_folder
+from sysfair.data.sampling import sample_negatives
 
 FILES_100K = ("u.data", "u.item", "u.user")
 FILES_1M = ("ratings.dat", "movies.dat", "users.dat")
@@ -98,8 +99,6 @@ def read_movielens(path: str | Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarr
         out = _read_1m(folder)
     else:
         found = ", ".join(sorted(p.name for p in folder.iterdir())[:10]) or "nothing"
-        from sysfair.data.errors import DataNotFoundError
-
         raise DataNotFoundError(
             f"dataset.path={str(path)!r} holds no MovieLens ratings file (found: {found}). Expected "
             f"{_EXPECTED}; get them with `{download_hint('movielens-100k')}`"
@@ -128,49 +127,6 @@ def _rolling_history(genres: np.ndarray, user_start: np.ndarray, pos: np.ndarray
     count = np.minimum(pos, window)
     total = csum[idx] - csum[lo]
     return np.divide(total, np.maximum(count, 1)[:, None])
-
-
-def _sample_negatives(
-    session_user: np.ndarray, wanted: np.ndarray, rated_codes: np.ndarray, n_items: int,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per session s, ``wanted[s]`` distinct item indices that its user never rated.
-
-    ``rated_codes`` = sorted ``user_index * n_items + item_index`` of the rated pairs. Returns
-    (session [M], item index [M]). A session whose user rated almost everything gets fewer.
-    """
-    sessions_out, items_out = [], []
-    need = wanted.astype(np.int64).copy()
-    have = np.zeros_like(need)
-    for _ in range(50):
-        todo = np.flatnonzero(need > have)
-        if todo.size == 0:
-            break
-        draws = 2 * (need[todo] - have[todo]) + 4
-        sess = np.repeat(todo, draws)
-        item = rng.integers(n_items, size=sess.size)
-        codes = session_user[sess].astype(np.int64) * n_items + item
-        ok = ~np.isin(codes, rated_codes, assume_unique=False)
-        sess, item = sess[ok], item[ok]
-        if sessions_out:  # drop items the session already has
-            prev = np.concatenate(sessions_out) * n_items + np.concatenate(items_out)
-            ok = ~np.isin(sess * n_items + item, prev)
-            sess, item = sess[ok], item[ok]
-        _, first = np.unique(sess * n_items + item, return_index=True)
-        first.sort()
-        sess, item = sess[first], item[first]
-        order = np.argsort(sess, kind="stable")
-        sess, item = sess[order], item[order]
-        start = np.searchsorted(sess, np.arange(need.size))
-        rank = np.arange(sess.size) - start[sess]
-        keep = rank < (need - have)[sess]
-        sess, item = sess[keep], item[keep]
-        have += np.bincount(sess, minlength=need.size)
-        sessions_out.append(sess)
-        items_out.append(item)
-    if not sessions_out:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(sessions_out), np.concatenate(items_out)
 
 
 def load_movielens(cfg: Any, rng: np.random.Generator) -> Interactions:
@@ -219,12 +175,20 @@ def load_movielens(cfg: Any, rng: np.random.Generator) -> Interactions:
     watches_per_session = np.bincount(pos_session, minlength=n_sessions)
     wanted = np.round(cfg.negative_ratio * watches_per_session).astype(np.int64)
     rated_codes = np.unique(user_idx.astype(np.int64) * n_items + item_idx)
-    neg_session, neg_item = _sample_negatives(session_user, wanted, rated_codes, n_items, rng)
+    neg_session, neg_item = sample_negatives(session_user, wanted, rated_codes, n_items, rng)
 
     session = np.concatenate([pos_session, neg_session])
     item = np.concatenate([item_idx[pos_rows], neg_item])
-    features = np.hstack([session_x[session], genres[item]])
     n_pos = pos_rows.size
+    if cfg.user_features == "event":
+        # negatives borrow the history of a random watch of their session
+        sess_start = np.searchsorted(pos_session, np.arange(n_sessions))  # pos_session is sorted
+        offset = rng.random(neg_session.size) * watches_per_session[neg_session]
+        borrow = sess_start[neg_session] + offset.astype(np.int64)
+        row_x = history[pos_rows[np.r_[np.arange(n_pos), borrow]]]
+    else:
+        row_x = session_x[session]
+    features = np.hstack([row_x, genres[item]])
     watch = np.r_[np.ones(n_pos), np.zeros(neg_session.size)]
     like = np.zeros(session.size)
     like[:n_pos] = stars[pos_rows] >= cfg.like_threshold
@@ -234,7 +198,8 @@ def load_movielens(cfg: Any, rng: np.random.Generator) -> Interactions:
     order = np.argsort(session, kind="stable")
     group_hint = None
     if users is not None:
-        gender = dict(zip(users["user"].to_numpy().tolist(), users["gender"].str.upper().str.strip(), strict=True))
+        sex = users["gender"].str.upper().str.strip()
+        gender = dict(zip(users["user"].to_numpy().tolist(), sex, strict=True))
         code = {"M": 0, "F": 1}
         group_hint = np.array([code.get(gender.get(int(v), ""), -1) for v in user_ids[session_user]])
     d = genres.shape[1]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sysfair.scorers.multitask_cf import MultitaskCFScorer
 from sysfair.scorers.random_forest import RandomForestScorer
 
-__all__ = ["RandomForestScorer", "make_scorer"]
+__all__ = ["MultitaskCFScorer", "RandomForestScorer", "make_scorer"]
+
+Scorer = RandomForestScorer | MultitaskCFScorer
 
 
-def make_scorer(cfg: Any, seed: int) -> RandomForestScorer:
+def make_scorer(cfg: Any, seed: int) -> Scorer:
     """The scorer named by ``cfg.name``."""
-    return {"random_forest": RandomForestScorer}[cfg.name](cfg, seed=seed)
+    return {"random_forest": RandomForestScorer, "multitask_cf": MultitaskCFScorer}[cfg.name](cfg, seed=seed)

@@ -27,4 +27,32 @@ class RandomForestConfig:
         )
 
 
-SCORER_SCHEMAS: dict[str, type] = {"random_forest": RandomForestConfig}
+@dataclass
+class MultitaskCFConfig:
+    """Torch multi-task collaborative filtering: shared user/item embeddings, one head per label."""
+
+    name: str = "multitask_cf"
+    embedding_dim: int = 32
+    hidden: int = 32  # units of each label's hidden layer
+    use_features: bool = False  # also feed each head its standardised label_features columns
+    learning_rate: float = 0.01
+    weight_decay: float = 1e-5
+    batch_size: int = 4096
+    max_epochs: int = 50
+    patience: int = 3  # epochs without validation improvement before stopping
+    validation_fraction: float = 0.1  # training rows held out for early stopping
+    n_threads: int = 2  # torch threads while fitting/predicting (<= 0: leave torch's setting)
+
+    def check(self) -> None:
+        for key in ("embedding_dim", "hidden", "batch_size", "max_epochs", "patience"):
+            value = getattr(self, key)
+            require(value >= 1, f"scorer.{key}", value, "an integer >= 1")
+        require(self.learning_rate > 0, "scorer.learning_rate", self.learning_rate, "a number > 0")
+        require(self.weight_decay >= 0, "scorer.weight_decay", self.weight_decay, "a number >= 0")
+        require(
+            0 <= self.validation_fraction < 1, "scorer.validation_fraction", self.validation_fraction,
+            "a number in [0, 1)",
+        )
+
+
+SCORER_SCHEMAS: dict[str, type] = {"random_forest": RandomForestConfig, "multitask_cf": MultitaskCFConfig}

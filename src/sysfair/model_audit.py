@@ -1,0 +1,118 @@
+"""Model-level fairness audit (paper Appendix C.1, Tables 1-4): per label, AUC and calibration by group.
+
+Metric helpers take plain arrays by keyword (``y_true``, ``y_score``); labels may be fractional in
+[0, 1]: a row with label y counts as a positive of weight y and a negative of weight 1 - y.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from sysfair.candidates import CandidateLog
+
+__all__ = [
+    "expected_calibration_error",
+    "format_model_audit",
+    "model_audit",
+    "reliability_curve",
+    "roc_auc",
+]
+
+
+def _as_binary(y_true: np.ndarray, y_score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Duplicate rows into (label 1, weight y) and (label 0, weight 1 - y)."""
+    y = np.asarray(y_true, dtype=np.float64).ravel()
+    s = np.asarray(y_score, dtype=np.float64).ravel()
+    if y.shape != s.shape:
+        raise ValueError(f"y_true and y_score differ in length: {y.size} vs {s.size}")
+    labels = np.r_[np.ones(y.size), np.zeros(y.size)]
+    return labels, np.r_[s, s], np.r_[y, 1.0 - y]
+
+
+def roc_auc(*, y_true: np.ndarray, y_score: np.ndarray) -> float:
+    """ROC AUC of ``y_score [n]`` for ``y_true [n]`` in [0, 1]; NaN when one class is absent."""
+    labels, scores, weights = _as_binary(y_true, y_score)
+    keep = weights > 0
+    if np.unique(labels[keep]).size < 2:
+        return float("nan")
+    return float(roc_auc_score(labels[keep], scores[keep], sample_weight=weights[keep]))
+
+
+def reliability_curve(*, y_true: np.ndarray, y_prob: np.ndarray, n_bins: int = 10) -> pd.DataFrame:
+    """Equal-width bins of ``y_prob``: count, mean predicted and mean observed per non-empty bin."""
+    y = np.asarray(y_true, dtype=np.float64).ravel()
+    p = np.asarray(y_prob, dtype=np.float64).ravel()
+    if y.shape != p.shape:
+        raise ValueError(f"y_true and y_prob differ in length: {y.size} vs {p.size}")
+    if n_bins < 1:
+        raise ValueError(f"n_bins={n_bins} must be >= 1")
+    b = np.minimum((np.clip(p, 0.0, 1.0) * n_bins).astype(int), n_bins - 1)
+    count = np.bincount(b, minlength=n_bins)
+    ok = count > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pred = np.bincount(b, weights=p, minlength=n_bins) / count
+        obs = np.bincount(b, weights=y, minlength=n_bins) / count
+    return pd.DataFrame(
+        {"bin": np.flatnonzero(ok), "count": count[ok], "mean_predicted": pred[ok], "mean_observed": obs[ok]}
+    )
+
+
+def expected_calibration_error(*, y_true: np.ndarray, y_prob: np.ndarray, n_bins: int = 10) -> float:
+    """ECE = sum over bins of (bin share) x |mean observed - mean predicted|; NaN if empty."""
+    curve = reliability_curve(y_true=y_true, y_prob=y_prob, n_bins=n_bins)
+    total = curve["count"].sum()
+    if total == 0:
+        return float("nan")
+    gap = (curve["mean_observed"] - curve["mean_predicted"]).abs()
+    return float((curve["count"] * gap).sum() / total)
+
+
+def model_audit(log: CandidateLog, *, n_bins: int = 10) -> pd.DataFrame:
+    """One row per (label, group), group "all" first; valid (unpadded) slots only.
+
+    Columns: label, group, sessions, candidates, prevalence (share of sessions), positive_rate,
+    mean_score, auc, ece, auc_gap (max - min group AUC of the label, on every row of the label).
+    """
+    mask = log.mask
+    group = np.broadcast_to(log.group[:, None], mask.shape)[mask]
+    n_s = max(log.n_sessions, 1)
+    rows = []
+    for k, name in enumerate(log.label_names):
+        y, s = log.labels[..., k][mask], log.scores[..., k][mask]
+        parts = [("all", np.ones(y.size, dtype=bool), log.n_sessions)]
+        parts += [(str(g), group == g, int((log.group == g).sum())) for g in range(log.n_groups)]
+        for gname, sel, sessions in parts:
+            rows.append(
+                {
+                    "label": name,
+                    "group": gname,
+                    "sessions": sessions,
+                    "candidates": int(sel.sum()),
+                    "prevalence": sessions / n_s,
+                    "positive_rate": float(y[sel].mean()) if sel.any() else float("nan"),
+                    "mean_score": float(s[sel].mean()) if sel.any() else float("nan"),
+                    "auc": roc_auc(y_true=y[sel], y_score=s[sel]),
+                    "ece": expected_calibration_error(y_true=y[sel], y_prob=s[sel], n_bins=n_bins),
+                }
+            )
+    table = pd.DataFrame(rows)
+    per_group = table[table["group"] != "all"]
+    gaps = per_group.groupby("label", sort=False)["auc"].agg(lambda a: a.max() - a.min())
+    table["auc_gap"] = table["label"].map(gaps)
+    return table
+
+
+def format_model_audit(df: pd.DataFrame) -> str:
+    """The audit as a text table, paper style: one line per label and group."""
+    header = f"{'label':<12} {'group':<6} {'share':>6} {'cands':>8} {'pos.rate':>8} {'AUC':>6} {'ECE':>6}"
+    lines = [header, "-" * len(header)]
+    for label, part in df.groupby("label", sort=False):
+        for r in part.itertuples():
+            lines.append(
+                f"{str(label):<12} {r.group:<6} {r.prevalence:>6.1%} {r.candidates:>8d} "
+                f"{r.positive_rate:>8.3f} {r.auc:>6.3f} {r.ece:>6.3f}"
+            )
+        lines.append(f"{'':<12} AUC gap between groups: {part['auc_gap'].iloc[0]:.3f}")
+    return "\n".join(lines)

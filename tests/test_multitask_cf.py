@@ -1,0 +1,75 @@
+"""Multi-task CF scorer: learns user/item structure, deterministic, clear error without user ids."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from sysfair.data.base import Interactions
+from sysfair.data.errors import DataError
+from sysfair.errors import ConfigError
+from sysfair.scorers import MultitaskCFScorer, make_scorer
+from sysfair.scorers.configs import MultitaskCFConfig
+
+
+def _cf_data(n_users: int = 80, n_items: int = 60, seed: int = 0, with_users: bool = True) -> Interactions:
+    rng = np.random.default_rng(seed)
+    pu, pi = rng.standard_normal((n_users, 2)), rng.standard_normal((n_items, 2))
+    user = np.repeat(np.arange(n_users), 40)
+    item = rng.integers(n_items, size=user.size)
+    logits = np.stack([(pu[user] * pi[item]).sum(1), pu[user, 0] - pi[item, 1]], axis=1) * 2
+    labels = (rng.random(logits.shape) < 1 / (1 + np.exp(-logits))).astype(float)
+    session = user // 4
+    return Interactions(
+        features=rng.standard_normal((user.size, 3)),
+        labels=labels,
+        session=session,
+        item=item,
+        label_names=("a", "b"),
+        label_features=(np.arange(3), np.arange(3)),
+        session_features=np.zeros((session.max() + 1, 1)),
+        user=user if with_users else None,
+    )
+
+
+def _cfg(**kw: object) -> MultitaskCFConfig:
+    cfg = MultitaskCFConfig(max_epochs=30, n_threads=1, **kw)  # type: ignore[arg-type]
+    cfg.check()
+    return cfg
+
+
+def test_learns_and_is_deterministic() -> None:
+    data = _cf_data()
+    rows = np.arange(data.labels.shape[0])
+    train, test = rows[rows % 5 != 0], rows[rows % 5 == 0]
+    a = make_scorer(_cfg(), seed=3).fit(data, train)
+    pred = a.predict(data, test)
+    assert pred.shape == (test.size, 2) and ((pred >= 0) & (pred <= 1)).all()
+    for k in range(2):
+        assert roc_auc_score(data.labels[test, k], pred[:, k]) > 0.65
+    b = MultitaskCFScorer(_cfg(), seed=3).fit(data, train)
+    assert np.array_equal(pred, b.predict(data, test))
+    assert len(a.history_) <= 30
+
+
+def test_features_and_unseen_users() -> None:
+    data = _cf_data()
+    rows = np.arange(data.labels.shape[0])
+    seen = rows[data.user < 60]
+    scorer = MultitaskCFScorer(_cfg(use_features=True, validation_fraction=0.2), seed=0).fit(data, seen)
+    pred = scorer.predict(data, rows[data.user >= 60])  # users never seen: mean embedding
+    assert np.isfinite(pred).all()
+
+
+def test_needs_user_ids() -> None:
+    data = _cf_data(with_users=False)
+    with pytest.raises(DataError, match="needs user ids"):
+        MultitaskCFScorer(_cfg(), seed=0).fit(data, np.arange(10))
+
+
+def test_config_checks() -> None:
+    with pytest.raises(ConfigError, match="scorer.validation_fraction"):
+        MultitaskCFConfig(validation_fraction=1.0).check()
+    with pytest.raises(ConfigError, match="scorer.embedding_dim"):
+        MultitaskCFConfig(embedding_dim=0).check()
