@@ -53,6 +53,8 @@ def test_run_py_smoke_in_temp_folder(tmp_path: Path) -> None:
     client = MlflowClient(uri)
     names = {a.path for a in client.list_artifacts(parent.info.run_id)}
     assert {"config.yaml", "pareto_fronts.csv", "pareto_fronts.png", "summary.csv"} <= names
+    assert {"model_audit.csv", "model_audit.txt"} <= names
+    assert 0.5 < parent.data.metrics["audit.y1.group_1.auc"] <= 1.0
     child = children[0]
     assert child.data.tags["mlflow.parentRunId"] == parent.info.run_id
     expected = {
@@ -108,3 +110,23 @@ def test_failure_mid_run_marks_run_failed(compose_cfg, monkeypatch: pytest.Monke
     assert run.info.status == "FAILED"
     names = {a.path for a in MlflowClient(uri).list_artifacts(run.info.run_id)}
     assert "summary.csv" not in names and "pareto_fronts.csv" not in names
+
+
+def test_logged_dataset_runs_end_to_end(compose_cfg, tmp_path: Path) -> None:
+    """A production log (CSV) goes straight to the platform: no scorer, no retriever."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for session in range(120):
+        for item in range(5):
+            s1, s2 = rng.random(2)
+            rows.append(
+                f"{session},{'b' if session % 5 == 0 else 'a'},{item},{s1:.4f},{s2:.4f},"
+                f"{int(rng.random() < s1)},{int(rng.random() < s2)}"
+            )
+    path = tmp_path / "log.csv"
+    path.write_text("session_id,group,item_id,score_y1,score_y2,y1,y2\n" + "\n".join(rows) + "\n")
+    overrides = [o for o in TINY if not o.startswith(("dataset.", "scorer."))]
+    cfg = compose_cfg(*overrides, "dataset=logged", f"dataset.path={path}")
+    result = run_experiment(cfg)
+    assert len(result.trials) == 2
+    assert 0.0 <= result.summary.loc["best_der", "mean"] <= 1.0

@@ -1,16 +1,57 @@
-"""``sysfair`` console command."""
+"""``sysfair`` console command: ``run`` experiments, ``data download`` datasets."""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from pathlib import Path
 
-USAGE = """usage: sysfair <command> [hydra overrides...]
+USAGE = """usage: sysfair <command> [...]
 
 commands:
-  run     run an experiment (same as `python run.py`), e.g.
-          sysfair run trials=smoke optimizer=random tracking.uri=sqlite:///mlflow.db
-          sysfair run --help     lists config groups and options
+  run [overrides...]      run an experiment (same as `python run.py`), e.g.
+                          sysfair run trials=smoke optimizer=random tracking.uri=sqlite:///mlflow.db
+                          sysfair run --help   lists config groups and options
+  data download NAME --dir DIR
+                          fetch a public dataset (movielens-100k, movielens-1m, marketbias),
+                          verified by checksum; then run with dataset.path=DIR/...
 """
+
+
+def _run(rest: list[str]) -> None:
+    import hydra
+
+    from sysfair.app import CONF_DIR, task
+
+    if not CONF_DIR.is_dir():
+        _fail(
+            f"config folder {CONF_DIR} not found; install sysfair from a checkout with "
+            "`pip install -e .` or run `python run.py` there"
+        )
+    sys.argv = ["sysfair run", *rest]
+    hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")(task)()
+
+
+def _data(rest: list[str]) -> None:
+    from sysfair.data.download import SOURCES, download
+    from sysfair.errors import SysfairError
+
+    parser = argparse.ArgumentParser(prog="sysfair data", description="Dataset utilities.")
+    sub = parser.add_subparsers(dest="action", required=True)
+    get = sub.add_parser("download", help="fetch a dataset, verified by checksum")
+    get.add_argument("name", choices=sorted(SOURCES))
+    get.add_argument("--dir", type=Path, default=Path("data"), help="parent folder (default: data)")
+    args = parser.parse_args(rest)
+    try:
+        folder = download(args.name, args.dir)
+    except SysfairError as exc:
+        _fail(str(exc))
+    print(f"{args.name} is in {folder}; use it with dataset.path={folder}")
+
+
+def _fail(message: str) -> None:
+    print(f"sysfair: error: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -18,21 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args or args[0] in {"-h", "--help", "help"}:
         print(USAGE)
         return
-    command, rest = args[0], args[1:]
-    if command == "run":
-        import hydra
-
-        from sysfair.app import CONF_DIR, task
-
-        if not CONF_DIR.is_dir():
-            print(
-                f"sysfair: error: config folder {CONF_DIR} not found; install sysfair from a "
-                "checkout with `pip install -e .` or run `python run.py` there",
-                file=sys.stderr,
-            )
-            sys.exit(2)
-        sys.argv = ["sysfair run", *rest]
-        hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")(task)()
-        return
-    print(f"sysfair: error: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
-    sys.exit(2)
+    commands = {"run": _run, "data": _data}
+    if args[0] not in commands:
+        _fail(f"unknown command {args[0]!r}\n\n{USAGE}")
+    commands[args[0]](args[1:])

@@ -18,7 +18,10 @@ from tqdm.auto import tqdm
 from sysfair.build import build_candidate_log
 from sysfair.cache import load_or_build
 from sysfair.candidates import CandidateLog
+from sysfair.checks import require
 from sysfair.config import check_config, check_pool
+from sysfair.data.logged import load_logged
+from sysfair.model_audit import format_model_audit, model_audit
 from sysfair.pareto import pareto_mask
 from sysfair.platform import Platform
 from sysfair.plots import plot_fronts
@@ -45,10 +48,34 @@ class ExperimentResult:
     summary: pd.DataFrame  # index: SUMMARY_KEYS; columns: mean, sd
 
 
+def _file_fingerprint(path: str | None, launch_dir: Path) -> dict[str, list[int]]:
+    """Size and mtime of the files under a dataset path, so edited data invalidates the cache."""
+    if not path or path == "???":
+        return {}
+    folder = Path(path) if Path(path).is_absolute() else launch_dir / path
+    files = [folder] if folder.is_file() else sorted(folder.glob("*")) if folder.is_dir() else []
+    return {f.name: [f.stat().st_size, int(f.stat().st_mtime)] for f in files if f.is_file()}
+
+
 def candidate_log(cfg: Any, launch_dir: Path) -> CandidateLog:
-    """The CandidateLog of (dataset, scorer, retriever, prevalences, seed), cached on disk."""
+    """The CandidateLog of (dataset, scorer, retriever, prevalences, seed), cached on disk.
+
+    A ``logged`` dataset already is a CandidateLog: it is read as is (no scorer, no retriever).
+    """
+    if cfg.dataset.name == "logged":
+        candidates = load_logged(cfg.dataset)
+        require(
+            len(cfg.preferences.prevalences) == candidates.n_groups,
+            "preferences.prevalences",
+            list(cfg.preferences.prevalences),
+            f"one share per group of the log ({candidates.n_groups} groups); the log's own groups "
+            "are used, so only their number matters",
+        )
+        print(f"CandidateLog read from {cfg.dataset.path}", file=sys.stderr)
+        return candidates
     spec = {
         "dataset": OmegaConf.to_container(OmegaConf.structured(cfg.dataset)),
+        "files": _file_fingerprint(getattr(cfg.dataset, "path", None), launch_dir),
         "scorer": OmegaConf.to_container(OmegaConf.structured(cfg.scorer)),
         "retriever": OmegaConf.to_container(OmegaConf.structured(cfg.retriever)),
         "prevalences": list(cfg.preferences.prevalences),
@@ -67,6 +94,16 @@ def candidate_log(cfg: Any, launch_dir: Path) -> CandidateLog:
     verb = "loaded from cache" if hit else "built and cached at"
     print(f"CandidateLog {verb} {path}", file=sys.stderr)
     return candidates
+
+
+def audit_metrics(table: pd.DataFrame) -> dict[str, float]:
+    """Model-level audit rows as MLflow metrics ``audit.<label>.<group>.auc`` / ``.ece``."""
+    return {
+        f"audit.{r.label}.group_{r.group}.{col}": float(getattr(r, col))
+        for r in table.itertuples()
+        for col in ("auc", "ece")
+        if np.isfinite(getattr(r, col))
+    }
 
 
 def _trial_table(result: TrialResult, label_names: tuple[str, ...]) -> pd.DataFrame:
@@ -99,6 +136,8 @@ def run_experiment(cfg: DictConfig, launch_dir: str | Path | None = None) -> Exp
     candidates = candidate_log(obj, launch_dir)
     check_pool(obj, candidates.n_sessions)
     platform = Platform(candidates, np.asarray(obj.preferences.weights))
+    audit = model_audit(candidates)
+    print(f"\nModel-level audit (serving pool):\n{format_model_audit(audit)}\n", file=sys.stderr)
     reference = np.asarray(obj.trials.reference_point, dtype=np.float64)
 
     uri = obj.tracking.uri or default_uri(launch_dir)
@@ -109,8 +148,11 @@ def run_experiment(cfg: DictConfig, launch_dir: str | Path | None = None) -> Exp
     parent = tracker.start_run(name, tags=tags, params=flatten(resolved))
     status = "FAILED"
     try:
+        tracker.log_summary(parent, audit_metrics(audit))
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+            audit.to_csv(Path(tmp) / "model_audit.csv", index=False)
+            (Path(tmp) / "model_audit.txt").write_text(format_model_audit(audit) + "\n")
             tracker.log_artifacts(parent, Path(tmp))
         results = []
         bar = tqdm(
