@@ -27,12 +27,12 @@ def _log(scores: np.ndarray, labels: np.ndarray, mask: np.ndarray, group: np.nda
 
 
 def test_serves_argmax_of_weighted_sum() -> None:
-    scores = np.array([[[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]]])
+    scores = np.array([[[0.75, 0.25], [0.25, 0.75], [0.5, 0.5]]])  # exact in binary
     log = _log(scores, scores, np.ones((1, 3), bool), np.array([0]))
     platform = Platform(log, PREFS)
     assert platform.serve(np.array([1.0, 0.0]))[0] == 0
     assert platform.serve(np.array([0.0, 1.0]))[0] == 1
-    assert platform.serve(np.array([0.5, 0.5]))[0] == 0  # 0.5 vs 0.5 vs 0.5: tie -> lowest slot
+    assert platform.serve(np.array([0.5, 0.5]))[0] == 0  # all score 0.5: tie -> lowest slot
     assert platform.serve(np.array([1.0, 1.2]))[0] == 1
 
 

@@ -21,7 +21,7 @@ from sysfair.metrics import der_batch
 
 __all__ = ["Evaluation", "Platform", "directions"]
 
-_CHUNK_ELEMENTS = 1 << 24  # ~128 MB of float64 combined scores per chunk
+_CHUNK_ELEMENTS = 1 << 23  # 64 MB of float64 combined scores per chunk
 
 
 def directions(alphas: np.ndarray) -> np.ndarray:
@@ -68,6 +68,9 @@ class Platform:
         # value[s, j]: realised utility of serving slot j to session s, under s's own group weights.
         self._value = np.einsum("smk,sk->sm", log.labels, preferences[log.group])
         self._penalty = None if log.mask.all() else np.where(log.mask, 0.0, -np.inf)
+        # [K, S, m] float64: combined scores are summed label by label in float64, elementwise, so
+        # an item's score never depends on how many alphas or sessions are served in one call.
+        self._scores = np.ascontiguousarray(np.moveaxis(log.scores, -1, 0), dtype=np.float64)
         self._onehot = np.eye(log.n_groups)[log.group]
 
     @property
@@ -80,17 +83,17 @@ class Platform:
         """Yield (rows of alphas, served slots ``[a, B]``) chunk by chunk, bounding memory."""
         if np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
             raise ValueError(f"serving weights alpha must be finite and >= 0, got {alphas}")
-        dirs = directions(alphas)
-        scores = self.log.scores if sessions is None else self.log.scores[sessions]
+        w = directions(alphas)[:, :, None, None]  # [A, K, 1, 1]
+        scores = self._scores if sessions is None else self._scores[:, sessions]  # [K, B, m]
         penalty = self._penalty
         if penalty is not None and sessions is not None:
             penalty = penalty[sessions]
-        n_s, m, k = scores.shape
-        flat = scores.reshape(n_s * m, k)
-        w = dirs.astype(flat.dtype, copy=False)
+        n_k, n_s, m = scores.shape
         step = max(1, _CHUNK_ELEMENTS // max(1, n_s * m))
-        for a in range(0, dirs.shape[0], step):
-            combined = (w[a : a + step] @ flat.T).reshape(-1, n_s, m)
+        for a in range(0, w.shape[0], step):
+            combined = w[a : a + step, 0] * scores[0]  # [a, B, m]
+            for k in range(1, n_k):
+                combined += w[a : a + step, k] * scores[k]
             if penalty is not None:
                 combined += penalty
             yield slice(a, a + step), combined.argmax(axis=-1)

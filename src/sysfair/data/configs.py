@@ -38,12 +38,20 @@ class SyntheticConfig(DatasetConfig):
     name: str = "synthetic"
     n_sessions: int = 5000  # sessions in total, before the model / serving split
     corpus_size: int = 20  # candidates per session corpus (the retriever picks m of them)
-    label_correlation: float = -0.5  # correlation of the latent qualities; > -1/(K-1)
-    class_sep: float = 2.0  # label noise sd = 1/class_sep: larger => better models (higher AUC)
+    # correlation of the latent qualities, in (-1/(K-1), 1); null: -0.8 for K = 2, -0.8/(K-1) for K > 2
+    label_correlation: float | None = None
+    class_sep: float = 4.0  # label noise sd = 1/class_sep: larger => better models (higher AUC)
     n_informative: int = 3  # noisy views of L_k given to scorer k
     feature_noise: float = 0.5  # sd of the noise on each informative view
     n_noise_features: int = 2  # pure-noise feature columns per label
     base_rate: float = 0.3  # P(Y_k = 1) for every label
+
+    @property
+    def correlation(self) -> float:
+        """The label correlation in force (the default rule applied when it is null)."""
+        if self.label_correlation is None:
+            return -0.8 / (self.n_labels - 1)
+        return self.label_correlation
 
     def check(self) -> None:
         super().check()
@@ -51,7 +59,7 @@ class SyntheticConfig(DatasetConfig):
         require(self.corpus_size >= 1, "dataset.corpus_size", self.corpus_size, "an integer >= 1")
         lo = -1.0 / (self.n_labels - 1)
         require(
-            lo < self.label_correlation < 1.0,
+            lo < self.correlation < 1.0,
             "dataset.label_correlation",
             self.label_correlation,
             f"a number in ({lo:.4g}, 1) for {self.n_labels} labels (the correlation matrix must "

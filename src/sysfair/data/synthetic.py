@@ -27,7 +27,8 @@ def _session_means(features: np.ndarray, session: np.ndarray, n_sessions: int) -
 def make_synthetic(cfg: Any, rng: np.random.Generator) -> Interactions:
     """Correlated latent qualities -> noisy labels and noisy features (see SyntheticConfig)."""
     k, n = cfg.n_labels, cfg.n_sessions * cfg.corpus_size
-    cov = np.full((k, k), cfg.label_correlation) + (1 - cfg.label_correlation) * np.eye(k)
+    rho = cfg.correlation
+    cov = np.full((k, k), rho) + (1 - rho) * np.eye(k)
     latent = rng.standard_normal((n, k)) @ np.linalg.cholesky(cov).T
     label_sd = 1.0 / cfg.class_sep
     threshold = norm.ppf(1 - cfg.base_rate) * np.sqrt(1 + label_sd**2)
