@@ -78,8 +78,8 @@ def main() -> None:
             # float32 near-ties may round differently in the two matmuls: allow a few flips
             assert np.abs(ours - ref).max() < 1e-3, "sysfair and the baseline disagree"
             repeat = 5 if n * n_alphas <= 10**7 else 1
-            t_ours, m_ours = timed(lambda a=alphas: platform.evaluate(a), repeat)
-            t_base, m_base = timed(lambda a=alphas: baseline(log.scores, value, a), repeat)
+            t_ours, m_ours = timed(lambda a=alphas, p=platform: p.evaluate(a), repeat)
+            t_base, m_base = timed(lambda a=alphas, s=log.scores, v=value: baseline(s, v, a), repeat)
             print(f"{n:>9} {n_alphas:>6} {t_ours:>10.4f} {t_base:>10.4f} {t_ours / t_base:>6.2f} "
                   f"{m_ours:>10.1f} {m_base:>11.1f}", flush=True)
 
