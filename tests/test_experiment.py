@@ -53,7 +53,9 @@ def test_run_py_smoke_in_temp_folder(tmp_path: Path) -> None:
     client = MlflowClient(uri)
     names = {a.path for a in client.list_artifacts(parent.info.run_id)}
     assert {"config.yaml", "pareto_fronts.csv", "pareto_fronts.png", "summary.csv"} <= names
-    assert {"model_audit.csv", "model_audit.txt"} <= names
+    assert {"model_audit.csv", "model_audit.txt", "oracle_front.csv"} <= names
+    assert 0.0 <= parent.data.metrics["hypervolume_regret_mean"] <= 1.0
+    assert parent.data.metrics["oracle.hypervolume"] > 0
     assert 0.5 < parent.data.metrics["audit.y1.group_1.auc"] <= 1.0
     child = children[0]
     assert child.data.tags["mlflow.parentRunId"] == parent.info.run_id

@@ -75,7 +75,9 @@ class TrialsConfig:
     batch_size: int = 500  # sessions sampled per iteration for the noisy observation
     seed: int = 0
     n_jobs: int = -1  # parallel trials (joblib); -1 = all cores
-    reference_point: list[float] = field(default_factory=lambda: [0.0, 0.0])  # (utility, DER)
+    # (utility, DER) bounding the hypervolume; null: the worst achievable, read off the oracle
+    reference_point: list[float] | None = None
+    oracle: bool = True  # compute the exact Pareto front over alpha and each trial's HV regret
 
     def check(self) -> None:
         require(self.n_trials >= 1, "trials.n_trials", self.n_trials, "an integer >= 1")
@@ -83,10 +85,16 @@ class TrialsConfig:
         require(self.batch_size >= 1, "trials.batch_size", self.batch_size, "an integer >= 1")
         require(self.n_jobs != 0, "trials.n_jobs", self.n_jobs, "a non-zero integer (-1 = all cores)")
         require(
-            len(self.reference_point) == 2,
+            self.reference_point is None or len(self.reference_point) == 2,
             "trials.reference_point",
-            list(self.reference_point),
-            "two numbers: (utility, DER)",
+            self.reference_point,
+            "null or two numbers: (utility, DER)",
+        )
+        require(
+            self.reference_point is not None or self.oracle,
+            "trials.reference_point",
+            None,
+            "two numbers when trials.oracle=false (the default reference is read off the oracle)",
         )
 
 

@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from sysfair.checks import require
 from sysfair.config import check_config, check_pool
 from sysfair.data.logged import load_logged
 from sysfair.model_audit import format_model_audit, model_audit
+from sysfair.oracle import OracleFront, oracle_front
 from sysfair.pareto import pareto_mask
 from sysfair.platform import Platform
 from sysfair.plots import plot_fronts
@@ -37,7 +39,9 @@ from sysfair.trials import TrialResult, iter_trials
 
 log = logging.getLogger(__name__)
 
-SUMMARY_KEYS = ("best_utility", "best_der", "hypervolume", "observed_hypervolume", "seconds")
+SUMMARY_KEYS = (
+    "best_utility", "best_der", "hypervolume", "hypervolume_regret", "observed_hypervolume", "seconds",
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,8 @@ class ExperimentResult:
     run_id: str
     tracking_uri: str
     trials: list[TrialResult]
-    summary: pd.DataFrame  # index: SUMMARY_KEYS; columns: mean, sd
+    summary: pd.DataFrame  # index: SUMMARY_KEYS (regret only with the oracle); columns: mean, sd
+    oracle: OracleFront | None
 
 
 def _file_fingerprint(path: str | None, launch_dir: Path) -> dict[str, list[int]]:
@@ -96,6 +101,31 @@ def candidate_log(cfg: Any, launch_dir: Path) -> CandidateLog:
     return candidates
 
 
+def oracle_metrics(oracle: OracleFront) -> dict[str, float]:
+    """The exact front's landmarks as MLflow metrics."""
+    return {
+        "oracle.hypervolume": oracle.hypervolume,
+        "oracle.max_utility": float(oracle.max_utility[0]),
+        "oracle.der_at_max_utility": float(oracle.max_utility[1]),
+        "oracle.max_der": float(oracle.max_der[1]),
+        "oracle.utility_at_max_der": float(oracle.max_der[0]),
+        "oracle.reference_utility": float(oracle.reference[0]),
+        "oracle.reference_der": float(oracle.reference[1]),
+        "oracle.front_size": float(len(oracle.points)),
+    }
+
+
+def oracle_table(oracle: OracleFront, label_names: tuple[str, ...]) -> pd.DataFrame:
+    """The exact front as a table: one row per point, its alpha and (utility, DER)."""
+    return pd.DataFrame(
+        {
+            **{f"alpha_{n}": oracle.alphas[:, k] for k, n in enumerate(label_names)},
+            "utility": oracle.points[:, 0],
+            "der": oracle.points[:, 1],
+        }
+    )
+
+
 def audit_metrics(table: pd.DataFrame) -> dict[str, float]:
     """Model-level audit rows as MLflow metrics ``audit.<label>.<group>.auc`` / ``.ece``."""
     return {
@@ -122,9 +152,12 @@ def _trial_table(result: TrialResult, label_names: tuple[str, ...]) -> pd.DataFr
     return table
 
 
-def summarise(results: list[TrialResult], reference: np.ndarray) -> pd.DataFrame:
+def summarise(
+    results: list[TrialResult], reference: np.ndarray, oracle: OracleFront | None
+) -> pd.DataFrame:
     """Mean and sd over trials of each trial's final scores."""
-    per_trial = pd.DataFrame([r.summary(reference) for r in results])[list(SUMMARY_KEYS)]
+    per_trial = pd.DataFrame([r.summary(reference, oracle) for r in results])
+    per_trial = per_trial[[k for k in SUMMARY_KEYS if k in per_trial]]
     return pd.DataFrame({"mean": per_trial.mean(), "sd": per_trial.std(ddof=1).fillna(0.0)})
 
 
@@ -138,7 +171,17 @@ def run_experiment(cfg: DictConfig, launch_dir: str | Path | None = None) -> Exp
     platform = Platform(candidates, np.asarray(obj.preferences.weights))
     audit = model_audit(candidates)
     print(f"\nModel-level audit (serving pool):\n{format_model_audit(audit)}\n", file=sys.stderr)
-    reference = np.asarray(obj.trials.reference_point, dtype=np.float64)
+    oracle = None
+    if obj.trials.oracle:
+        t0 = time.perf_counter()
+        oracle = oracle_front(platform)
+        print(
+            f"Exact Pareto front over alpha: {len(oracle.points)} points, {oracle.resolution}, "
+            f"HV {oracle.hypervolume:.4f} ({time.perf_counter() - t0:.1f} s)",
+            file=sys.stderr,
+        )
+    given = obj.trials.reference_point
+    reference = np.asarray(given if given is not None else oracle.reference, dtype=np.float64)
 
     uri = obj.tracking.uri or default_uri(launch_dir)
     tracker = MlflowLogger(uri, obj.tracking.experiment)
@@ -149,6 +192,8 @@ def run_experiment(cfg: DictConfig, launch_dir: str | Path | None = None) -> Exp
     status = "FAILED"
     try:
         tracker.log_summary(parent, audit_metrics(audit))
+        if oracle is not None:
+            tracker.log_summary(parent, oracle_metrics(oracle))
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
             audit.to_csv(Path(tmp) / "model_audit.csv", index=False)
@@ -174,17 +219,16 @@ def run_experiment(cfg: DictConfig, launch_dir: str | Path | None = None) -> Exp
             trial_status = "FAILED"
             try:
                 tracker.log_metrics(run_id, trial_metrics(result, candidates.label_names))
-                tracker.log_summary(run_id, result.summary(reference))
+                tracker.log_summary(run_id, result.summary(reference, oracle))
                 with tempfile.TemporaryDirectory() as tmp:
                     table[table.on_observed_front].to_csv(Path(tmp) / "pareto_front.csv", index=False)
                     tracker.log_artifacts(run_id, Path(tmp))
                 trial_status = "FINISHED"
             finally:
                 tracker.end_run(run_id, trial_status)
-        summary = summarise(results, reference)
+        summary = summarise(results, reference, oracle)
         tracker.log_summary(
-            parent,
-            {f"{k}_{stat}": summary.loc[k, stat] for k in SUMMARY_KEYS for stat in ("mean", "sd")},
+            parent, {f"{k}_{stat}": summary.loc[k, stat] for k in summary.index for stat in ("mean", "sd")}
         )
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
@@ -193,7 +237,12 @@ def run_experiment(cfg: DictConfig, launch_dir: str | Path | None = None) -> Exp
                 [t[["observed_utility", "observed_der"]].to_numpy() for t in tables],
                 folder / "pareto_fronts.png",
                 title=f"{obj.optimizer.name} on {obj.dataset.name}: observed (utility, DER)",
+                oracle=None if oracle is None else oracle.points,
             )
+            if oracle is not None:
+                oracle_table(oracle, candidates.label_names).to_csv(
+                    folder / "oracle_front.csv", index=False
+                )
             summary.to_csv(folder / "summary.csv", index_label="metric")
             tracker.log_artifacts(parent, folder)
         status = "FINISHED"
@@ -202,7 +251,7 @@ def run_experiment(cfg: DictConfig, launch_dir: str | Path | None = None) -> Exp
         raise
     finally:
         tracker.end_run(parent, status)
-    return ExperimentResult(parent, uri, results, summary)
+    return ExperimentResult(parent, uri, results, summary, oracle)
 
 
 def format_summary(result: ExperimentResult, n_trials: int) -> str:
@@ -210,7 +259,7 @@ def format_summary(result: ExperimentResult, n_trials: int) -> str:
     rows = [f"{'metric':<22}{'mean':>10}{'sd':>10}"]
     rows += [
         f"{k:<22}{result.summary.loc[k, 'mean']:>10.4f}{result.summary.loc[k, 'sd']:>10.4f}"
-        for k in SUMMARY_KEYS
+        for k in result.summary.index
     ]
     return (
         f"\nSummary over {n_trials} trials (alphas re-evaluated noise-free on the whole pool):\n"

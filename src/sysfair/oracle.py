@@ -25,9 +25,8 @@ changes, so the sweep enumerates every achievable (utility, DER) pair:
 The non-dominated candidates are then re-served on the whole pool by :meth:`Platform.evaluate`
 (interval directions strictly inside their interval after the platform's rounding to 12
 decimals), so every returned point is exactly ``platform.evaluate(alpha)`` of its alpha. "Exact"
-holds in exact arithmetic on the stored scores. The platform contracts float32 scores in float32,
-so within ~1e-6 of a tie its choice depends on rounding (and even on how many alphas are served
-together); such blurred ties are covered by the probes above, not enumerated exhaustively.
+holds in exact arithmetic on the stored scores; ties that float rounding blurs (scores within
+~1e-6 of a tie) are covered by the probes above, not enumerated exhaustively.
 
 **K > 2, grid.** Every direction of the regular simplex lattice with step h = 1/n (faces
 included), n the largest with at most ``grid_points`` directions, served by the platform.

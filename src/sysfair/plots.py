@@ -19,8 +19,11 @@ def _staircase(front: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return front[order, 0], front[order, 1]
 
 
-def plot_fronts(points: Sequence[np.ndarray], path: Path, *, title: str) -> None:
-    """Scatter every trial's ``[T, 2]`` (utility, DER) points, its front, and the global front."""
+def plot_fronts(
+    points: Sequence[np.ndarray], path: Path, *, title: str, oracle: np.ndarray | None = None
+) -> None:
+    """Scatter every trial's ``[T, 2]`` (utility, DER) points, its front, the global front and,
+    if given, the exact front ``oracle [P, 2]``."""
     fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
     cmap = plt.get_cmap("viridis", max(2, len(points)))
     for i, pts in enumerate(points):
@@ -31,6 +34,8 @@ def plot_fronts(points: Sequence[np.ndarray], path: Path, *, title: str) -> None
     glob = every[pareto_mask(every)]
     ax.step(*_staircase(glob), where="post", lw=2.2, color="crimson", label="global front")
     ax.scatter(glob[:, 0], glob[:, 1], s=30, color="crimson", zorder=3)
+    if oracle is not None:
+        ax.plot(*_staircase(oracle), color="black", lw=1.2, ls="--", label="exact front (oracle)")
     ax.set_xlabel("utility (mean realised utility per session)", fontsize=11)
     ax.set_ylabel("DER (1 = equal utility across groups)", fontsize=11)
     ax.set_title(title, fontsize=12)

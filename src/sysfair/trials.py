@@ -16,6 +16,7 @@ from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from sysfair.optimizers import Observation, make_optimizer
+from sysfair.oracle import OracleFront, hypervolume_regret
 from sysfair.pareto import hypervolume
 from sysfair.platform import Platform
 
@@ -38,17 +39,24 @@ class TrialResult:
     ask_seconds: np.ndarray  # [T] time spent in ask()
     seconds: float  # wall time of the whole trial
 
-    def summary(self, reference: np.ndarray) -> dict[str, float]:
-        """Final scores of the trial, on the noise-free re-evaluation of the alphas it tried."""
+    def summary(self, reference: np.ndarray, oracle: OracleFront | None = None) -> dict[str, float]:
+        """Final scores of the trial, on the noise-free re-evaluation of the alphas it tried.
+
+        ``hypervolume_regret`` = 1 - HV(tried alphas) / HV(oracle front), both bounded by the
+        oracle's reference point (the worst utility and worst DER achievable).
+        """
         exact = np.column_stack([self.exact_utility, self.exact_der])
         observed = np.column_stack([self.observed_utility, self.observed_der])
-        return {
+        out = {
             "best_utility": float(np.nanmax(self.exact_utility)),
             "best_der": float(np.nanmax(self.exact_der)),
             "hypervolume": hypervolume(exact, reference),
             "observed_hypervolume": hypervolume(observed, reference),
             "seconds": self.seconds,
         }
+        if oracle is not None:
+            out["hypervolume_regret"] = hypervolume_regret(oracle, exact)
+        return out
 
 
 def trial_batches(seed: int, n_iterations: int, batch_size: int, n_sessions: int) -> np.ndarray:

@@ -1,0 +1,125 @@
+"""Benchmark the optimizers of serving weights on the default synthetic dataset.
+
+For each method: per-step ask() time (median, min, max over trials) with 5, 10 and 19 observations
+told, and over paired trials (trial i of every method sees the same seed and user batches) the
+noise-free hypervolume of the alphas it tried (TrialResult.summary, reference trials.reference_point),
+the hypervolume regret against the exact oracle when ``sysfair.oracle`` is available, and the wall
+time per trial. Paired Wilcoxon signed-rank p-values: fair_nehvi vs fair_ehvi and vs random.
+
+    python benchmarks/bench_optimizers.py                        # 20 trials x 20 iterations
+    python benchmarks/bench_optimizers.py --trials 5 --ehvi-trials 2 --n-jobs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+from scipy.stats import wilcoxon
+
+from sysfair.config import register_configs
+from sysfair.experiment import candidate_log
+from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
+from sysfair.platform import Platform
+from sysfair.trials import TrialResult, iter_trials
+
+ROOT = Path(__file__).resolve().parents[1]
+METHODS = ("random", "sobol", "ei", "fair_ehvi", "fair_nehvi", "constrained_ei", "parego")
+STEPS = (5, 10, 19)  # observations told before the timed ask()
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--trials", type=int, default=20, help="paired trials per method")
+    p.add_argument(
+        "--ehvi-trials", type=int, default=None, help="trials of fair_ehvi (slow; default --trials)"
+    )
+    p.add_argument("--iterations", type=int, default=20, help="iterations per trial")
+    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=sorted(OPTIMIZER_SCHEMAS))
+    p.add_argument("--n-jobs", type=int, default=1, help="parallel trials (1 = sequential, clean timings)")
+    p.add_argument("--seed", type=int, default=0, help="trials.seed")
+    return p.parse_args()
+
+
+def load_platform(args: argparse.Namespace):
+    register_configs()
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base=None):
+        cfg = compose(config_name="config", overrides=[f"trials.seed={args.seed}"])
+    obj = OmegaConf.to_object(cfg)
+    platform = Platform(candidate_log(obj, ROOT), np.asarray(obj.preferences.weights))
+    return obj, platform
+
+
+def oracle_regret(platform: Platform):
+    """``points [N, 2] -> regret`` against the exact front, or None without ``sysfair.oracle``."""
+    try:
+        from sysfair.oracle import hypervolume_regret, oracle_front
+    except ImportError:
+        return None
+    front = oracle_front(platform)
+    return lambda points: hypervolume_regret(front, points)
+
+
+def main() -> None:
+    args = parse_args()
+    obj, platform = load_platform(args)
+    reference = np.asarray(obj.trials.reference_point, dtype=np.float64)
+    regret = oracle_regret(platform)
+    results: dict[str, list[TrialResult]] = {}
+    for name in args.methods:
+        n_trials = args.ehvi_trials if (name == "fair_ehvi" and args.ehvi_trials) else args.trials
+        trials_cfg = replace(obj.trials, n_trials=n_trials, n_iterations=args.iterations, n_jobs=args.n_jobs)
+        start = time.perf_counter()
+        results[name] = list(iter_trials(platform, OPTIMIZER_SCHEMAS[name](), trials_cfg))
+        print(f"{name}: {n_trials} trials in {time.perf_counter() - start:.1f} s", flush=True)
+
+    print(f"\nper-step ask() time [s] (median / min / max over trials), n_jobs={args.n_jobs}")
+    print(f"{'method':<16}" + "".join(f"{f'{n} obs':>24}" for n in STEPS))
+    for name, trials in results.items():
+        cells = []
+        for n in STEPS:
+            t = np.array([r.ask_seconds[n] for r in trials if r.ask_seconds.shape[0] > n])
+            cells.append(f"{np.median(t):.3f} / {t.min():.3f} / {t.max():.3f}" if t.size else "-")
+        print(f"{name:<16}" + "".join(f"{c:>24}" for c in cells))
+
+    print(
+        f"\npaired comparison, {args.iterations} iterations, "
+        f"noise-free hypervolume (ref {reference.tolist()})"
+    )
+    header = (
+        f"{'method':<16}{'trials':>7}{'hypervolume':>20}{'best utility':>15}{'best DER':>11}{'s / trial':>11}"
+    )
+    print(header + (f"{'HV regret':>18}" if regret else ""))
+    hv: dict[str, np.ndarray] = {}
+    for name, trials in results.items():
+        s = [r.summary(reference) for r in trials]
+        hv[name] = np.array([x["hypervolume"] for x in s])
+        sd = hv[name].std(ddof=1) if len(s) > 1 else 0.0
+        line = (
+            f"{name:<16}{len(trials):>7}{hv[name].mean():>12.4f} ± {sd:.4f}"
+            f"{np.mean([x['best_utility'] for x in s]):>15.4f}{np.mean([x['best_der'] for x in s]):>11.4f}"
+            f"{np.mean([x['seconds'] for x in s]):>11.1f}"
+        )
+        if regret:
+            rg = np.array([regret(np.column_stack([r.exact_utility, r.exact_der])) for r in trials])
+            line += f"{rg.mean():>11.4f} ± {rg.std(ddof=1) if len(rg) > 1 else 0:.4f}"
+        print(line)
+    if not regret:
+        print("(hypervolume regret: sysfair.oracle not available)")
+
+    print("\npaired Wilcoxon signed-rank on hypervolume (two-sided)")
+    for a, b in (("fair_nehvi", "fair_ehvi"), ("fair_nehvi", "random"), ("fair_nehvi", "ei")):
+        if a in hv and b in hv:
+            n = min(hv[a].size, hv[b].size)
+            diff = hv[a][:n] - hv[b][:n]
+            p = wilcoxon(hv[a][:n], hv[b][:n]).pvalue if n >= 2 and np.any(diff != 0) else float("nan")
+            print(f"{a} vs {b}: n={n}, mean difference {diff.mean():+.5f}, p = {p:.4g}")
+
+
+if __name__ == "__main__":
+    main()
