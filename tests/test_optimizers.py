@@ -172,6 +172,7 @@ def test_failed_fit_falls_back_to_sobol(name: str, monkeypatch, caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="sysfair.optimizers.bo"):
         opt, alphas = run(name, 2, seed=0, n_iter=6)
     assert opt.n_fallbacks == 3  # every step after the 3 Sobol points
+    assert opt.diagnostics()["n_fallbacks"] == 3.0  # logged to MLflow per trial
     assert len(calls) == 3 * len(gp.JITTERS)  # each step retried at every jitter
     assert "falling back" in caplog.text or "Sobol point" in caplog.text
     assert np.all(alphas >= 0) and np.all(alphas <= 1)

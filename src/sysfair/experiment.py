@@ -157,7 +157,7 @@ def summarise(
 ) -> pd.DataFrame:
     """Mean and sd over trials of each trial's final scores."""
     per_trial = pd.DataFrame([r.summary(reference, oracle) for r in results])
-    per_trial = per_trial[[k for k in SUMMARY_KEYS if k in per_trial]]
+    per_trial = per_trial[[k for k in (*SUMMARY_KEYS, "n_fallbacks") if k in per_trial]]
     return pd.DataFrame({"mean": per_trial.mean(), "sd": per_trial.std(ddof=1).fillna(0.0)})
 
 

@@ -38,6 +38,7 @@ class TrialResult:
     exact_group_utility: np.ndarray  # [T, G]
     ask_seconds: np.ndarray  # [T] time spent in ask()
     seconds: float  # wall time of the whole trial
+    diagnostics: dict[str, float]  # the optimizer's counters (GP fallbacks, duplicates, warnings)
 
     def summary(self, reference: np.ndarray, oracle: OracleFront | None = None) -> dict[str, float]:
         """Final scores of the trial, on the noise-free re-evaluation of the alphas it tried.
@@ -56,7 +57,7 @@ class TrialResult:
         }
         if oracle is not None:
             out["hypervolume_regret"] = hypervolume_regret(oracle, exact)
-        return out
+        return {**out, **self.diagnostics}
 
 
 def trial_batches(seed: int, n_iterations: int, batch_size: int, n_sessions: int) -> np.ndarray:
@@ -99,6 +100,7 @@ def run_trial(platform: Platform, optimizer_cfg: Any, trials_cfg: Any, index: in
         exact_group_utility=exact.group_utility,
         ask_seconds=np.array(ask_seconds),
         seconds=time.perf_counter() - start,
+        diagnostics=optimizer.diagnostics(),
     )
 
 

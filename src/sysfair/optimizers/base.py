@@ -38,6 +38,10 @@ class Optimizer(ABC):
     def ask(self) -> np.ndarray:
         """Next serving weights ``[K]``."""
 
+    def diagnostics(self) -> dict[str, float]:
+        """Counters worth logging (e.g. GP fit fallbacks); empty for optimizers without any."""
+        return {}
+
     def tell(self, alpha: np.ndarray, observation: Observation) -> None:
         """Record the outcome of serving ``alpha``."""
         self.alphas.append(np.asarray(alpha, dtype=np.float64).copy())

@@ -64,6 +64,13 @@ class BayesianOptimizer(Optimizer):
         self.n_duplicates = 0
         self.warning_counts: Counter[str] = Counter()
 
+    def diagnostics(self) -> dict[str, float]:
+        return {
+            "n_fallbacks": float(self.n_fallbacks),
+            "n_duplicates": float(self.n_duplicates),
+            **{f"warnings.{name}": float(n) for name, n in sorted(self.warning_counts.items())},
+        }
+
     def ask(self) -> np.ndarray:
         u = self._next_point()
         alpha = self.space.to_alpha(u)
