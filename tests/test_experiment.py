@@ -67,12 +67,14 @@ def test_run_py_smoke_in_temp_folder(tmp_path: Path) -> None:
     history = client.get_metric_history(child.info.run_id, "observed_der")
     assert sorted(m.step for m in history) == [0, 1, 2, 3]
     assert "pareto_front.csv" in {a.path for a in client.list_artifacts(child.info.run_id)}
-    # a second run with the same config loads the cached CandidateLog and says so
-    again = subprocess.run(
-        [sys.executable, str(REPO / "run.py"), *overrides], cwd=tmp_path, capture_output=True,
-        text=True, timeout=300,
-    )
-    assert again.returncode == 0 and "loaded from cache" in again.stderr
+
+
+def test_second_run_loads_cached_log(compose_cfg, capsys: pytest.CaptureFixture[str]) -> None:
+    """A second run with the same dataset, scorer, retriever and seed loads the cache and says so."""
+    run_experiment(compose_cfg(*TINY))
+    assert "built and cached" in capsys.readouterr().err
+    run_experiment(compose_cfg(*TINY, "optimizer=sobol", "trials.seed=3"))
+    assert "loaded from cache" in capsys.readouterr().err
 
 
 def test_same_seed_same_numbers_for_any_n_jobs(compose_cfg) -> None:

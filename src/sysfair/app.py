@@ -17,10 +17,19 @@ log = logging.getLogger("sysfair")
 
 
 def task(cfg: DictConfig) -> float:
-    """Run one experiment; a :class:`SysfairError` becomes a one-line message and exit code 2."""
-    from sysfair.experiment import format_summary, run_experiment
+    """Run one experiment (or, with ``mode=audit``, one system audit).
 
+    A :class:`SysfairError` becomes a one-line message and exit code 2. Returns the experiment's
+    mean hypervolume (or the audit's total gap), for Hydra sweepers that optimise a value.
+    """
     try:
+        if cfg.mode == "audit":
+            from sysfair.audit import run_audit
+
+            audit = run_audit(cfg)
+            return float(next((v for k, v in audit.metrics.items() if k.endswith(".total")), 0.0))
+        from sysfair.experiment import format_summary, run_experiment
+
         result = run_experiment(cfg)
     except SysfairError as exc:
         print(f"sysfair: error: {exc}", file=sys.stderr)

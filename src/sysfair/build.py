@@ -9,7 +9,7 @@ import numpy as np
 
 from sysfair.candidates import CandidateLog
 from sysfair.data import load_dataset
-from sysfair.retrievers import make_retriever
+from sysfair.retrievers import RetrievalInputs, make_retriever
 from sysfair.scorers import make_scorer
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,14 @@ def build_candidate_log(
     pool_rows = data.rows_of(~model_mask)
     renumber = np.full(data.n_sessions, -1)
     renumber[pool] = np.arange(pool.size)
+    inputs = RetrievalInputs(  # what ranked retrievers may use; scores only computed if asked for
+        row_features=data.features[pool_rows],
+        session_features=data.session_features[pool],
+        predict=lambda: model.predict(data, pool_rows),
+        label_names=data.label_names,
+    )
     local = make_retriever(retriever).retrieve(
-        renumber[data.session[pool_rows]], pool.size, retrieve_rng
+        renumber[data.session[pool_rows]], pool.size, retrieve_rng, inputs=inputs
     )  # [S, m] indices into pool_rows
     mask = local >= 0
     rows = pool_rows[local[mask]]
@@ -52,7 +58,7 @@ def build_candidate_log(
     scores = np.zeros((n_s, m, k), dtype=np.float32)
     labels = np.zeros((n_s, m, k), dtype=np.float32)
     item_ids = np.full((n_s, m), -1, dtype=np.int64)
-    scores[mask] = model.predict(data, rows)
+    scores[mask] = inputs.scores()[local[mask]] if inputs.has_scores else model.predict(data, rows)
     labels[mask] = data.labels[rows]
     item_ids[mask] = data.item[rows]
     return CandidateLog(

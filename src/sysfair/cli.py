@@ -12,6 +12,8 @@ commands:
   run [overrides...]      run an experiment (same as `python run.py`), e.g.
                           sysfair run trials=smoke optimizer=random tracking.uri=sqlite:///mlflow.db
                           sysfair run --help   lists config groups and options
+  audit [overrides...]    audit one serving configuration (same as `python run.py mode=audit`),
+                          e.g. sysfair audit audit.alpha=[0.7,0.3] retriever=single_label
   data download NAME --dir DIR
                           fetch a public dataset (movielens-100k, movielens-1m, marketbias),
                           verified by checksum; then run with dataset.path=DIR/...
@@ -59,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args or args[0] in {"-h", "--help", "help"}:
         print(USAGE)
         return
-    commands = {"run": _run, "data": _data}
+    commands = {"run": _run, "audit": lambda rest: _run(["mode=audit", *rest]), "data": _data}
     if args[0] not in commands:
         _fail(f"unknown command {args[0]!r}\n\n{USAGE}")
     commands[args[0]](args[1:])

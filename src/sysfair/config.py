@@ -14,6 +14,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
+from sysfair.audit.config import AuditConfig
 from sysfair.checks import require
 from sysfair.data.configs import DATASET_SCHEMAS
 from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
@@ -117,6 +118,8 @@ class Config:
     optimizer: Any = MISSING
     trials: Any = MISSING
     tracking: Any = MISSING
+    audit: Any = MISSING
+    mode: str = "experiment"  # experiment: optimise alpha over trials | audit: audit one alpha
     seed: int = 0  # system seed: data generation, model split, scorers, retrieval, groups
     cache_dir: str = ".sysfair_cache"  # CandidateLog cache, relative to the launch folder
     progress: bool = True  # show progress bars
@@ -130,6 +133,7 @@ SCHEMAS: dict[str, dict[str, type]] = {
     "optimizer": OPTIMIZER_SCHEMAS,
     "trials": {"paper": TrialsConfig},
     "tracking": {"mlflow": TrackingConfig},
+    "audit": {"default": AuditConfig},
 }
 
 
@@ -144,6 +148,7 @@ def register_configs() -> None:
 
 def check_config(cfg: Any) -> None:
     """Every range and consistency check that types cannot express; raises ConfigError."""
+    require(cfg.mode in ("experiment", "audit"), "mode", cfg.mode, "experiment or audit")
     for part in (cfg.dataset, cfg.scorer, cfg.retriever, cfg.optimizer, cfg.trials):
         part.check()
     cfg.preferences.check(cfg.dataset.n_labels)

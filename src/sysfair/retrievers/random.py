@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from sysfair.retrievers.base import RetrievalInputs
+
 
 class RandomRetriever:
     """Slots in random order; a corpus smaller than m leaves padded slots (-1) at the end."""
@@ -14,9 +16,17 @@ class RandomRetriever:
         self.m = int(cfg.m)
 
     def retrieve(
-        self, session: np.ndarray, n_sessions: int, rng: np.random.Generator
+        self,
+        session: np.ndarray,
+        n_sessions: int,
+        rng: np.random.Generator,
+        *,
+        inputs: RetrievalInputs | None = None,
     ) -> np.ndarray:
-        """Row indices ``[S, m]`` for sessions ``0..S-1`` of ``session [N]``; -1 = no candidate."""
+        """Row indices ``[S, m]`` for sessions ``0..S-1`` of ``session [N]``; -1 = no candidate.
+
+        ``inputs`` is accepted for a uniform interface and ignored.
+        """
         order = np.lexsort((rng.random(session.shape[0]), session))  # by session, random within
         sorted_session = session[order]
         starts = np.searchsorted(sorted_session, np.arange(n_sessions))
