@@ -138,12 +138,12 @@ SCHEMAS: dict[str, dict[str, type]] = {
 
 
 def register_configs() -> None:
-    """Register every schema as ``<group>/<name>_schema`` (the YAML options extend them)."""
+    """Register every schema as ``schema/<group>/<name>``; the YAML option ``<group>/<name>`` extends it."""
     cs = ConfigStore.instance()
     cs.store(name="config_schema", node=Config)
     for group, options in SCHEMAS.items():
         for name, node in options.items():
-            cs.store(group=group, name=f"{name}_schema", node=node)
+            cs.store(group=f"schema/{group}", name=name, node=node)
 
 
 def check_config(cfg: Any) -> None:
