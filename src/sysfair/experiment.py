@@ -27,6 +27,7 @@ from sysfair.oracle import OracleFront, oracle_front
 from sysfair.pareto import pareto_mask
 from sysfair.platform import Platform
 from sysfair.plots import plot_fronts
+from sysfair.sweep import sweep_tag
 from sysfair.tracking import (
     MlflowLogger,
     default_uri,
@@ -186,6 +187,8 @@ def run_experiment(cfg: DictConfig, launch_dir: str | Path | None = None) -> Exp
     uri = obj.tracking.uri or default_uri(launch_dir)
     tracker = MlflowLogger(uri, obj.tracking.experiment)
     tags = {"dataset": obj.dataset.name, "optimizer": obj.optimizer.name, "git_commit": git_commit()}
+    if (sweep := sweep_tag()) is not None:
+        tags["sweep"] = sweep
     name = obj.tracking.run_name or f"{obj.dataset.name}-{obj.optimizer.name}"
     resolved = OmegaConf.to_container(cfg, resolve=True)
     parent = tracker.start_run(name, tags=tags, params=flatten(resolved))

@@ -1,0 +1,45 @@
+"""Multirun sweeps in multirun_sweeps/ compose, run, tag their runs and build the report at the end."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from mlflow.tracking import MlflowClient
+
+from sysfair.app import CONF_DIR
+
+REPO = Path(__file__).resolve().parents[1]
+SWEEPS = sorted(p.stem for p in (REPO / "multirun_sweeps" / "sweep").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", SWEEPS)
+def test_sweep_definitions_compose(name: str) -> None:
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=[f"+sweep={name}"], return_hydra_config=True)
+    params = cfg.hydra.sweeper.params
+    assert "optimizer" in params and "fair_nehvi" in params.optimizer
+
+
+def test_smoke_sweep_runs_and_reports(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable, str(REPO / "run.py"), "-m", "+sweep=smoke", "optimizer=random,sobol",
+            "dataset.n_sessions=300", "scorer.n_estimators=10", "trials.n_jobs=1", "progress=false",
+        ],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (sweep_dir,) = (tmp_path / "multirun").iterdir()
+    assert (sweep_dir / "report" / "report.md").stat().st_size > 0
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    exp = client.get_experiment_by_name("sysfair")
+    parents = [
+        r for r in client.search_runs([exp.experiment_id]) if "mlflow.parentRunId" not in r.data.tags
+    ]
+    experiments = [r for r in parents if r.data.tags.get("optimizer") in ("random", "sobol")]
+    assert len(experiments) == 2
+    assert {r.data.tags["sweep"] for r in experiments} == {sweep_dir.name}
