@@ -25,6 +25,7 @@ from scipy.stats import wilcoxon
 from sysfair.config import register_configs
 from sysfair.experiment import candidate_log
 from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
+from sysfair.oracle import hypervolume_regret, oracle_front
 from sysfair.platform import Platform
 from sysfair.trials import TrialResult, iter_trials
 
@@ -56,20 +57,15 @@ def load_platform(args: argparse.Namespace):
 
 
 def oracle_regret(platform: Platform):
-    """``points [N, 2] -> regret`` against the exact front, or None without ``sysfair.oracle``."""
-    try:
-        from sysfair.oracle import hypervolume_regret, oracle_front
-    except ImportError:
-        return None
+    """``points [N, 2] -> regret`` against the exact front, and the oracle's reference point."""
     front = oracle_front(platform)
-    return lambda points: hypervolume_regret(front, points)
+    return (lambda points: hypervolume_regret(front, points)), front.reference
 
 
 def main() -> None:
     args = parse_args()
     obj, platform = load_platform(args)
-    reference = np.asarray(obj.trials.reference_point, dtype=np.float64)
-    regret = oracle_regret(platform)
+    regret, reference = oracle_regret(platform)
     results: dict[str, list[TrialResult]] = {}
     for name in args.methods:
         n_trials = args.ehvi_trials if (name == "fair_ehvi" and args.ehvi_trials) else args.trials

@@ -14,6 +14,8 @@ commands:
                           sysfair run --help   lists config groups and options
   audit [overrides...]    audit one serving configuration (same as `python run.py mode=audit`),
                           e.g. sysfair audit audit.alpha=[0.7,0.3] retriever=single_label
+  report [--sweep TAG] [--out DIR] [--experiment NAME] [--tracking-uri URI]
+                          figures and a Markdown report from the runs stored in MLflow
   data download NAME --dir DIR
                           fetch a public dataset (movielens-100k, movielens-1m, marketbias),
                           verified by checksum; then run with dataset.path=DIR/...
@@ -51,6 +53,12 @@ def _data(rest: list[str]) -> None:
     print(f"{args.name} is in {folder}; use it with dataset.path={folder}")
 
 
+def _report(rest: list[str]) -> None:
+    from sysfair.report.cli import main_report
+
+    main_report(rest)
+
+
 def _fail(message: str) -> None:
     print(f"sysfair: error: {message}", file=sys.stderr)
     sys.exit(2)
@@ -61,7 +69,12 @@ def main(argv: list[str] | None = None) -> None:
     if not args or args[0] in {"-h", "--help", "help"}:
         print(USAGE)
         return
-    commands = {"run": _run, "audit": lambda rest: _run(["mode=audit", *rest]), "data": _data}
+    commands = {
+        "run": _run,
+        "audit": lambda rest: _run(["mode=audit", *rest]),
+        "report": _report,
+        "data": _data,
+    }
     if args[0] not in commands:
         _fail(f"unknown command {args[0]!r}\n\n{USAGE}")
     commands[args[0]](args[1:])
