@@ -43,3 +43,23 @@ def test_smoke_sweep_runs_and_reports(tmp_path: Path) -> None:
     experiments = [r for r in parents if r.data.tags.get("optimizer") in ("random", "sobol")]
     assert len(experiments) == 2
     assert {r.data.tags["sweep"] for r in experiments} == {sweep_dir.name}
+
+
+def test_parallel_jobs_share_one_sqlite_store(tmp_path: Path) -> None:
+    """4 sweep jobs at once (joblib launcher) writing to one fresh SQLite store: no run lost."""
+    proc = subprocess.run(
+        [
+            sys.executable, str(REPO / "run.py"), "-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=4",
+            "optimizer=random,sobol", "trials.seed=0,10", "trials=smoke", "trials.n_trials=3",
+            "trials.n_jobs=1", "dataset.n_sessions=300", "scorer.n_estimators=10", "progress=false",
+        ],
+        cwd=tmp_path, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    exp = client.get_experiment_by_name("sysfair")
+    runs = client.search_runs([exp.experiment_id], max_results=1000)
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags and "optimizer" in r.data.tags]
+    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    assert len(parents) == 4 and len(children) == 12
+    assert all(r.info.status == "FINISHED" for r in parents + children)

@@ -25,7 +25,16 @@ def sweep_tag() -> str | None:
 
 
 class SweepReport(Callback):
-    """At the end of a multirun, read the sweep's runs back from MLflow and write the report."""
+    """Prepares the MLflow store before a multirun's jobs start; writes the report at the end.
+
+    Creating the store's tables and the experiment once, in the launching process, keeps parallel
+    jobs (``hydra/launcher=joblib``) from racing to initialise a fresh SQLite file.
+    """
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from sysfair.tracking import MlflowLogger, default_uri
+
+        MlflowLogger(config.tracking.uri or default_uri(Path.cwd()), config.tracking.experiment)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from sysfair.tracking import default_uri

@@ -65,17 +65,49 @@ def _artifact_root(uri: str) -> str | None:
     return None
 
 
+class _RetryingClient:
+    """Forwards to :class:`MlflowClient`, retrying calls that hit a locked SQLite store.
+
+    Several processes writing to one SQLite file (parallel sweep jobs) can briefly lock it; each
+    call is retried with exponential back-off (0.1 s doubling, up to ~25 s in all).
+    """
+
+    def __init__(self, client: MlflowClient, attempts: int = 9) -> None:
+        self._client, self._attempts = client, attempts
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            for attempt in range(self._attempts):
+                try:
+                    return method(*args, **kwargs)
+                except Exception as exc:  # MlflowException or sqlalchemy OperationalError
+                    if "database is locked" not in str(exc) or attempt == self._attempts - 1:
+                        raise
+                    time.sleep(0.1 * 2**attempt)
+            raise AssertionError("unreachable")
+
+        return call
+
+
 class MlflowLogger:
     """Thin wrapper over :class:`MlflowClient`; no global MLflow state is touched."""
 
     def __init__(self, uri: str, experiment: str) -> None:
         self.uri = uri
-        self.client = MlflowClient(tracking_uri=uri)
+        self.client = _RetryingClient(MlflowClient(tracking_uri=uri))
         found = self.client.get_experiment_by_name(experiment)
         if found is None:
-            self.experiment_id = self.client.create_experiment(
-                experiment, artifact_location=_artifact_root(uri)
-            )
+            try:
+                self.experiment_id = self.client.create_experiment(
+                    experiment, artifact_location=_artifact_root(uri)
+                )
+            except Exception:  # another process created it first
+                found = self.client.get_experiment_by_name(experiment)
+                if found is None:
+                    raise
+                self.experiment_id = found.experiment_id
         else:
             self.experiment_id = found.experiment_id
 
