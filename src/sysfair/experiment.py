@@ -41,7 +41,12 @@ from sysfair.trials import TrialResult, iter_trials
 log = logging.getLogger(__name__)
 
 SUMMARY_KEYS = (
-    "best_utility", "best_der", "hypervolume", "hypervolume_regret", "observed_hypervolume", "seconds",
+    "best_utility",
+    "best_der",
+    "hypervolume",
+    "hypervolume_regret",
+    "observed_hypervolume",
+    "seconds",
 )
 
 
@@ -153,34 +158,126 @@ def _trial_table(result: TrialResult, label_names: tuple[str, ...]) -> pd.DataFr
     return table
 
 
-def summarise(
-    results: list[TrialResult], reference: np.ndarray, oracle: OracleFront | None
-) -> pd.DataFrame:
+def summarise(results: list[TrialResult], reference: np.ndarray, oracle: OracleFront | None) -> pd.DataFrame:
     """Mean and sd over trials of each trial's final scores."""
     per_trial = pd.DataFrame([r.summary(reference, oracle) for r in results])
     per_trial = per_trial[[k for k in (*SUMMARY_KEYS, "n_fallbacks") if k in per_trial]]
     return pd.DataFrame({"mean": per_trial.mean(), "sd": per_trial.std(ddof=1).fillna(0.0)})
 
 
+def _exact_front(platform: Platform) -> OracleFront:
+    t0 = time.perf_counter()
+    oracle = oracle_front(platform)
+    print(
+        f"Exact Pareto front over alpha: {len(oracle.points)} points, {oracle.resolution}, "
+        f"HV {oracle.hypervolume:.4f} ({time.perf_counter() - t0:.1f} s)",
+        file=sys.stderr,
+    )
+    return oracle
+
+
+def _run_trials(platform: Platform, obj: Any) -> list[TrialResult]:
+    """All trials, in trial order, behind a progress bar."""
+    results = []
+    bar = tqdm(
+        iter_trials(platform, obj.optimizer, obj.trials),
+        total=obj.trials.n_trials,
+        desc=f"{obj.optimizer.name} on {obj.dataset.name}",
+        unit="trial",
+        disable=not obj.progress,
+    )
+    for result in bar:
+        results.append(result)
+        bar.set_postfix(best_der=f"{np.nanmax(result.exact_der):.3f}")
+    return results
+
+
+def _log_trial(
+    tracker: MlflowLogger,
+    parent: str,
+    tags: dict[str, str],
+    result: TrialResult,
+    table: pd.DataFrame,
+    label_names: tuple[str, ...],
+    summary: dict[str, float],
+) -> None:
+    """One nested run: per-iteration metrics, final scores, the trial's observed Pareto front."""
+    run_id = tracker.start_run(
+        f"trial-{result.index}",
+        tags={**tags, "trial": str(result.index)},
+        parent_id=parent,
+        params={"trial.index": str(result.index), "trial.seed": str(result.seed)},
+    )
+    status = "FAILED"
+    try:
+        tracker.log_metrics(run_id, trial_metrics(result, label_names))
+        tracker.log_summary(run_id, summary)
+        with tempfile.TemporaryDirectory() as tmp:
+            table[table.on_observed_front].to_csv(Path(tmp) / "pareto_front.csv", index=False)
+            tracker.log_artifacts(run_id, Path(tmp))
+        status = "FINISHED"
+    finally:
+        tracker.end_run(run_id, status)
+
+
+def _log_inputs(
+    tracker: MlflowLogger, parent: str, cfg: DictConfig, audit: pd.DataFrame, oracle: OracleFront | None
+) -> None:
+    """What the run starts from: resolved config, model-level audit, the exact front's landmarks."""
+    tracker.log_summary(parent, audit_metrics(audit))
+    if oracle is not None:
+        tracker.log_summary(parent, oracle_metrics(oracle))
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+        audit.to_csv(Path(tmp) / "model_audit.csv", index=False)
+        (Path(tmp) / "model_audit.txt").write_text(format_model_audit(audit) + "\n")
+        tracker.log_artifacts(parent, Path(tmp))
+
+
+def _log_outcome(
+    tracker: MlflowLogger,
+    parent: str,
+    obj: Any,
+    tables: list[pd.DataFrame],
+    summary: pd.DataFrame,
+    oracle: OracleFront | None,
+    label_names: tuple[str, ...],
+) -> None:
+    """Summary metrics and the artifacts that mark a complete run (written last)."""
+    tracker.log_summary(
+        parent, {f"{k}_{stat}": summary.loc[k, stat] for k in summary.index for stat in ("mean", "sd")}
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        pd.concat(tables).to_csv(folder / "pareto_fronts.csv", index=False)
+        plot_fronts(
+            [t[["observed_utility", "observed_der"]].to_numpy() for t in tables],
+            folder / "pareto_fronts.png",
+            title=f"{obj.optimizer.name} on {obj.dataset.name}: observed (utility, DER)",
+            oracle=None if oracle is None else oracle.points,
+        )
+        if oracle is not None:
+            oracle_table(oracle, label_names).to_csv(folder / "oracle_front.csv", index=False)
+        summary.to_csv(folder / "summary.csv", index_label="metric")
+        tracker.log_artifacts(parent, folder)
+
+
 def run_experiment(cfg: DictConfig, launch_dir: str | Path | None = None) -> ExperimentResult:
-    """Run the experiment ``cfg`` describes; MLflow holds every number it prints."""
+    """Run the experiment ``cfg`` describes; MLflow holds every number it prints.
+
+    Everything that can fail on bad input (config checks, data, the CandidateLog) happens before
+    the MLflow run is created; after that, any exception marks the run FAILED (KILLED on Ctrl-C).
+    """
     launch_dir = Path(launch_dir or os.getcwd())
     obj: Any = OmegaConf.to_object(cfg)
     check_config(obj)
     candidates = candidate_log(obj, launch_dir)
     check_pool(obj, candidates.n_sessions)
+    labels = candidates.label_names
     platform = Platform(candidates, np.asarray(obj.preferences.weights))
     audit = model_audit(candidates)
     print(f"\nModel-level audit (serving pool):\n{format_model_audit(audit)}\n", file=sys.stderr)
-    oracle = None
-    if obj.trials.oracle:
-        t0 = time.perf_counter()
-        oracle = oracle_front(platform)
-        print(
-            f"Exact Pareto front over alpha: {len(oracle.points)} points, {oracle.resolution}, "
-            f"HV {oracle.hypervolume:.4f} ({time.perf_counter() - t0:.1f} s)",
-            file=sys.stderr,
-        )
+    oracle = _exact_front(platform) if obj.trials.oracle else None
     given = obj.trials.reference_point
     reference = np.asarray(given if given is not None else oracle.reference, dtype=np.float64)
 
@@ -190,64 +287,16 @@ def run_experiment(cfg: DictConfig, launch_dir: str | Path | None = None) -> Exp
     if (sweep := sweep_tag()) is not None:
         tags["sweep"] = sweep
     name = obj.tracking.run_name or f"{obj.dataset.name}-{obj.optimizer.name}"
-    resolved = OmegaConf.to_container(cfg, resolve=True)
-    parent = tracker.start_run(name, tags=tags, params=flatten(resolved))
+    parent = tracker.start_run(name, tags=tags, params=flatten(OmegaConf.to_container(cfg, resolve=True)))
     status = "FAILED"
     try:
-        tracker.log_summary(parent, audit_metrics(audit))
-        if oracle is not None:
-            tracker.log_summary(parent, oracle_metrics(oracle))
-        with tempfile.TemporaryDirectory() as tmp:
-            (Path(tmp) / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-            audit.to_csv(Path(tmp) / "model_audit.csv", index=False)
-            (Path(tmp) / "model_audit.txt").write_text(format_model_audit(audit) + "\n")
-            tracker.log_artifacts(parent, Path(tmp))
-        results = []
-        bar = tqdm(
-            iter_trials(platform, obj.optimizer, obj.trials),
-            total=obj.trials.n_trials,
-            desc=f"{obj.optimizer.name} on {obj.dataset.name}",
-            unit="trial",
-            disable=not obj.progress,
-        )
-        for result in bar:
-            results.append(result)
-            bar.set_postfix(best_der=f"{np.nanmax(result.exact_der):.3f}")
-        tables = [_trial_table(r, candidates.label_names) for r in results]
+        _log_inputs(tracker, parent, cfg, audit, oracle)
+        results = _run_trials(platform, obj)
+        tables = [_trial_table(r, labels) for r in results]
         for result, table in zip(results, tables, strict=True):
-            run_id = tracker.start_run(
-                f"trial-{result.index}", tags={**tags, "trial": str(result.index)}, parent_id=parent,
-                params={"trial.index": str(result.index), "trial.seed": str(result.seed)},
-            )
-            trial_status = "FAILED"
-            try:
-                tracker.log_metrics(run_id, trial_metrics(result, candidates.label_names))
-                tracker.log_summary(run_id, result.summary(reference, oracle))
-                with tempfile.TemporaryDirectory() as tmp:
-                    table[table.on_observed_front].to_csv(Path(tmp) / "pareto_front.csv", index=False)
-                    tracker.log_artifacts(run_id, Path(tmp))
-                trial_status = "FINISHED"
-            finally:
-                tracker.end_run(run_id, trial_status)
+            _log_trial(tracker, parent, tags, result, table, labels, result.summary(reference, oracle))
         summary = summarise(results, reference, oracle)
-        tracker.log_summary(
-            parent, {f"{k}_{stat}": summary.loc[k, stat] for k in summary.index for stat in ("mean", "sd")}
-        )
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            pd.concat(tables).to_csv(folder / "pareto_fronts.csv", index=False)
-            plot_fronts(
-                [t[["observed_utility", "observed_der"]].to_numpy() for t in tables],
-                folder / "pareto_fronts.png",
-                title=f"{obj.optimizer.name} on {obj.dataset.name}: observed (utility, DER)",
-                oracle=None if oracle is None else oracle.points,
-            )
-            if oracle is not None:
-                oracle_table(oracle, candidates.label_names).to_csv(
-                    folder / "oracle_front.csv", index=False
-                )
-            summary.to_csv(folder / "summary.csv", index_label="metric")
-            tracker.log_artifacts(parent, folder)
+        _log_outcome(tracker, parent, obj, tables, summary, oracle, labels)
         status = "FINISHED"
     except KeyboardInterrupt:
         status = "KILLED"
