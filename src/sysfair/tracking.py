@@ -26,7 +26,9 @@ def default_uri(launch_dir: str | Path) -> str:
 
 
 def ui_command(uri: str) -> str:
-    """The shell command that opens ``uri`` in the MLflow UI."""
+    """How to open ``uri`` in the MLflow UI: a shell command, or the server's own address."""
+    if uri.startswith(("http://", "https://")):
+        return f"{uri}   (the tracking server's UI, in a browser)"
     return f"mlflow ui --backend-store-uri {uri}"
 
 
