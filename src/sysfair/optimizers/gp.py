@@ -91,6 +91,9 @@ def jitter(value: float) -> Iterator[None]:
         yield
 
 
+_RESTART_NOTE = "Optimization failed in `gen_candidates_scipy`"
+
+
 @contextmanager
 def count_warnings(counter: Counter) -> Iterator[None]:
     """Count BoTorch's and GPyTorch's routine warnings by category into ``counter``; re-emit others.
@@ -98,13 +101,16 @@ def count_warnings(counter: Counter) -> Iterator[None]:
     Deliberately silenced this way: ``NumericsWarning`` (the paper's non-log acquisitions, chosen on
     purpose), ``InputDataWarning``, ``OptimizationWarning`` (L-BFGS stopped early, a fitting detail),
     ``BadInitialCandidatesWarning`` (a flat acquisition, common for qEHVI late in a run) and
-    GPyTorch's ``NumericalWarning`` (jitter added).
+    GPyTorch's ``NumericalWarning`` (jitter added); ``optimize_acqf``'s RuntimeWarning that it
+    retries from new initial conditions is counted as ``AcquisitionRestart``.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
     for w in caught:
-        if issubclass(w.category, _KNOWN_WARNINGS) or str(w.message).startswith(_SPARSE_NOTE):
+        if issubclass(w.category, RuntimeWarning) and str(w.message).startswith(_RESTART_NOTE):
+            counter["AcquisitionRestart"] += 1  # optimize_acqf retried from new starting points
+        elif issubclass(w.category, _KNOWN_WARNINGS) or str(w.message).startswith(_SPARSE_NOTE):
             counter[w.category.__name__] += 1
             log.debug("%s: %s", w.category.__name__, w.message)
         else:
