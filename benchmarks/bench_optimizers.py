@@ -8,11 +8,16 @@ time per trial. Paired Wilcoxon signed-rank p-values: fair_nehvi vs fair_ehvi an
 
     python benchmarks/bench_optimizers.py                        # 20 trials x 20 iterations
     python benchmarks/bench_optimizers.py --trials 5 --ehvi-trials 2 --n-jobs 2
+    python benchmarks/bench_optimizers.py --methods fair_ehvi --out bench.json   # adds to bench.json
+
+``--out FILE`` keeps every method's per-trial results (JSON, rewritten after each method) and reuses
+the methods already in it, so a long run (fair_ehvi: ~1 h for 20 trials) can be split and resumed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +31,7 @@ from sysfair.config import register_configs
 from sysfair.experiment import candidate_log
 from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
 from sysfair.oracle import hypervolume_regret, oracle_front
+from sysfair.pareto import hypervolume
 from sysfair.platform import Platform
 from sysfair.trials import TrialResult, iter_trials
 
@@ -44,7 +50,50 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--methods", nargs="+", default=list(METHODS), choices=sorted(OPTIMIZER_SCHEMAS))
     p.add_argument("--n-jobs", type=int, default=1, help="parallel trials (1 = sequential, clean timings)")
     p.add_argument("--seed", type=int, default=0, help="trials.seed")
+    p.add_argument("--out", type=Path, default=None, help="JSON of per-trial results (reused, extended)")
     return p.parse_args()
+
+
+FIELDS = ("alphas", "exact_utility", "exact_der", "ask_seconds", "seconds")
+
+
+def load_results(path: Path | None, iterations: int, seed: int) -> dict[str, list[dict]]:
+    """Per-method trial records of an earlier run with the same iterations and seed, else ``{}``."""
+    if path is None or not path.exists():
+        return {}
+    stored = json.loads(path.read_text())
+    if stored.get("iterations") != iterations or stored.get("seed") != seed:
+        raise SystemExit(f"{path} holds a run with other --iterations/--seed; pass a new --out file")
+    return stored["methods"]
+
+
+def save_results(path: Path | None, iterations: int, seed: int, records: dict[str, list[dict]]) -> None:
+    if path is not None:
+        payload = {"iterations": iterations, "seed": seed, "methods": records}
+        path.write_text(json.dumps(payload))
+
+
+def to_record(r: TrialResult) -> dict:
+    """The fields the tables need, as plain JSON values."""
+    return {f: np.asarray(getattr(r, f)).tolist() for f in FIELDS}
+
+
+class Stored:
+    """A trial record read back from JSON, with TrialResult's fields used below."""
+
+    def __init__(self, record: dict) -> None:
+        for f in FIELDS:
+            setattr(self, f, np.asarray(record[f], dtype=np.float64))
+        self.seconds = float(record["seconds"])
+
+    def summary(self, reference: np.ndarray) -> dict[str, float]:
+        """Noise-free scores of the tried alphas, as :meth:`TrialResult.summary`."""
+        return {
+            "best_utility": float(np.nanmax(self.exact_utility)),
+            "best_der": float(np.nanmax(self.exact_der)),
+            "hypervolume": hypervolume(np.column_stack([self.exact_utility, self.exact_der]), reference),
+            "seconds": self.seconds,
+        }
 
 
 def load_platform(args: argparse.Namespace):
@@ -66,13 +115,18 @@ def main() -> None:
     args = parse_args()
     obj, platform = load_platform(args)
     regret, reference = oracle_regret(platform)
-    results: dict[str, list[TrialResult]] = {}
+    records = load_results(args.out, args.iterations, args.seed)
     for name in args.methods:
         n_trials = args.ehvi_trials if (name == "fair_ehvi" and args.ehvi_trials) else args.trials
+        if len(records.get(name, ())) >= n_trials:
+            print(f"{name}: {n_trials} trials read from {args.out}", flush=True)
+            continue
         trials_cfg = replace(obj.trials, n_trials=n_trials, n_iterations=args.iterations, n_jobs=args.n_jobs)
         start = time.perf_counter()
-        results[name] = list(iter_trials(platform, OPTIMIZER_SCHEMAS[name](), trials_cfg))
+        records[name] = [to_record(r) for r in iter_trials(platform, OPTIMIZER_SCHEMAS[name](), trials_cfg)]
         print(f"{name}: {n_trials} trials in {time.perf_counter() - start:.1f} s", flush=True)
+        save_results(args.out, args.iterations, args.seed, records)
+    results = {name: [Stored(r) for r in records[name]] for name in args.methods}
 
     print(f"\nper-step ask() time [s] (median / min / max over trials), n_jobs={args.n_jobs}")
     print(f"{'method':<16}" + "".join(f"{f'{n} obs':>24}" for n in STEPS))
@@ -108,13 +162,15 @@ def main() -> None:
     if not regret:
         print("(hypervolume regret: sysfair.oracle not available)")
 
-    print("\npaired Wilcoxon signed-rank on hypervolume (two-sided)")
+    print("\npaired Wilcoxon signed-rank on hypervolume: two-sided p, and one-sided p of 'a worse than b'")
     for a, b in (("fair_nehvi", "fair_ehvi"), ("fair_nehvi", "random"), ("fair_nehvi", "ei")):
         if a in hv and b in hv:
             n = min(hv[a].size, hv[b].size)
             diff = hv[a][:n] - hv[b][:n]
-            p = wilcoxon(hv[a][:n], hv[b][:n]).pvalue if n >= 2 and np.any(diff != 0) else float("nan")
-            print(f"{a} vs {b}: n={n}, mean difference {diff.mean():+.5f}, p = {p:.4g}")
+            testable = n >= 2 and np.any(diff != 0)
+            p = wilcoxon(hv[a][:n], hv[b][:n]).pvalue if testable else float("nan")
+            worse = wilcoxon(hv[a][:n], hv[b][:n], alternative="less").pvalue if testable else float("nan")
+            print(f"{a} vs {b}: n={n}, mean difference {diff.mean():+.5f}, p = {p:.4g}, p(worse) {worse:.4g}")
 
 
 if __name__ == "__main__":

@@ -64,8 +64,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000, 1_000_000])
     parser.add_argument("--many", type=int, default=1000, help="alphas evaluated in one call")
     args = parser.parse_args()
-    print(f"{'sessions':>9} {'alphas':>6} {'sysfair s':>10} {'baseline s':>10} {'ratio':>6} "
-          f"{'sysfair MB':>10} {'baseline MB':>11}")
+    print(
+        f"{'sessions':>9} {'alphas':>6} {'sysfair s':>10} {'baseline s':>10} {'ratio':>6} "
+        f"{'sysfair MB':>10} {'baseline MB':>11}"
+    )
     for n in args.sizes:
         log = make_log(n)
         platform = Platform(log, PREFS)
@@ -80,8 +82,11 @@ def main() -> None:
             repeat = 5 if n * n_alphas <= 10**7 else 1
             t_ours, m_ours = timed(lambda a=alphas, p=platform: p.evaluate(a), repeat)
             t_base, m_base = timed(lambda a=alphas, s=log.scores, v=value: baseline(s, v, a), repeat)
-            print(f"{n:>9} {n_alphas:>6} {t_ours:>10.4f} {t_base:>10.4f} {t_ours / t_base:>6.2f} "
-                  f"{m_ours:>10.1f} {m_base:>11.1f}", flush=True)
+            print(
+                f"{n:>9} {n_alphas:>6} {t_ours:>10.4f} {t_base:>10.4f} {t_ours / t_base:>6.2f} "
+                f"{m_ours:>10.1f} {m_base:>11.1f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
