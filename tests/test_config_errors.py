@@ -19,7 +19,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_option_names_of_the_interface_compose(compose_cfg) -> None:
     cfg = compose_cfg(
-        "dataset=synthetic", "optimizer=random", "trials=paper", "trials.n_jobs=2", "trials.seed=4",
+        "dataset=synthetic",
+        "optimizer=random",
+        "trials=paper",
+        "trials.n_jobs=2",
+        "trials.seed=4",
         "tracking.uri=sqlite:///x.db",
     )
     assert (cfg.trials.n_trials, cfg.trials.n_iterations) == (20, 20)
@@ -63,7 +67,10 @@ def test_clear_error_and_nothing_written(compose_cfg, override: str, key: str, a
 def test_cli_prints_one_line_not_a_traceback(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, str(REPO / "run.py"), *TINY, "trials.n_iterations=0"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2
     assert "trials.n_iterations=0 is not allowed" in proc.stderr

@@ -17,16 +17,18 @@ def _frame() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     sessions = np.repeat([f"s{i}" for i in range(6)], [3, 2, 4, 3, 2, 5])
     group = {f"s{i}": ["a", "b"][i % 2] for i in range(6)}
-    return pd.DataFrame({
-        "session_id": sessions,
-        "group": [group[s] for s in sessions],
-        "item_id": rng.integers(100, size=sessions.size),
-        "score_y1": rng.random(sessions.size),
-        "score_y2": rng.random(sessions.size),
-        "y1": rng.integers(2, size=sessions.size),
-        "y2": rng.integers(2, size=sessions.size),
-        "age": [float(s[1:]) for s in sessions],
-    })
+    return pd.DataFrame(
+        {
+            "session_id": sessions,
+            "group": [group[s] for s in sessions],
+            "item_id": rng.integers(100, size=sessions.size),
+            "score_y1": rng.random(sessions.size),
+            "score_y2": rng.random(sessions.size),
+            "y1": rng.integers(2, size=sessions.size),
+            "y2": rng.integers(2, size=sessions.size),
+            "age": [float(s[1:]) for s in sessions],
+        }
+    )
 
 
 def _cfg(path: Path, **kw: object) -> LoggedConfig:
@@ -58,8 +60,13 @@ def test_roundtrip(tmp_path: Path, suffix: str) -> None:
 def test_options(tmp_path: Path) -> None:
     frame = _frame().rename(columns={"y1": "click"})
     frame["item_id"] = [f"sku{i}" for i in range(len(frame))]
-    cfg = _cfg(tmp_path / "x.csv", label_columns=["click", "y2"], label_names=["c", "d"],
-               groups=["b", "a"], max_candidates=3)
+    cfg = _cfg(
+        tmp_path / "x.csv",
+        label_columns=["click", "y2"],
+        label_names=["c", "d"],
+        groups=["b", "a"],
+        max_candidates=3,
+    )
     log = logged_from_frame(frame, cfg)
     assert log.label_names == ("c", "d") and log.n_slots == 3
     assert log.group.tolist() == [1, 0, 1, 0, 1, 0]
@@ -104,6 +111,7 @@ def test_file_errors(tmp_path: Path) -> None:
     (tmp_path / "bad.parquet").write_bytes(b"not parquet")
     with pytest.raises(DataError, match="cannot read as Parquet"):
         load_logged(_cfg(tmp_path / "bad.parquet"))
-    (tmp_path / "latin.csv").write_bytes(_frame().assign(group=lambda f: f["group"] + "\u00e9")
-                                         .to_csv(index=False).encode("latin-1"))
+    (tmp_path / "latin.csv").write_bytes(
+        _frame().assign(group=lambda f: f["group"] + "\u00e9").to_csv(index=False).encode("latin-1")
+    )
     assert load_logged(_cfg(tmp_path / "latin.csv")).meta["groups"] == "a\u00e9,b\u00e9"

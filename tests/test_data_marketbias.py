@@ -22,13 +22,22 @@ def _frame(n_users: int = 30, n_items: int = 60, seed: int = 0) -> pd.DataFrame:
     for u in range(n_users):
         attr = [None, "Small", "Large", "Small"][u % 4]
         for i in rng.choice(n_items, size=1 + u % 3, replace=False):
-            rows.append({
-                "item_id": f"i{i}", "user_id": f"u{u}", "rating": int(rng.integers(1, 6)),
-                "timestamp": f"2015-0{1 + u % 9}-01", "size": float(rng.integers(1, 10)),
-                "fit": FITS[u % 4], "user_attr": attr,
-                "model_attr": "Small" if i % 2 else "Small&Large", "category": ["Dresses", "Tops"][i % 2],
-                "brand": None, "year": 2010 + i % 5, "split": 0,
-            })
+            rows.append(
+                {
+                    "item_id": f"i{i}",
+                    "user_id": f"u{u}",
+                    "rating": int(rng.integers(1, 6)),
+                    "timestamp": f"2015-0{1 + u % 9}-01",
+                    "size": float(rng.integers(1, 10)),
+                    "fit": FITS[u % 4],
+                    "user_attr": attr,
+                    "model_attr": "Small" if i % 2 else "Small&Large",
+                    "category": ["Dresses", "Tops"][i % 2],
+                    "brand": None,
+                    "year": 2010 + i % 5,
+                    "split": 0,
+                }
+            )
     rows.append({**rows[0], "user_id": None})  # dropped: no user
     return pd.DataFrame(rows, columns=list(HEADER))
 
@@ -71,8 +80,13 @@ def test_recipe(tmp_path: Path, schema: type, file: str) -> None:
 
 def test_fit_label_and_thresholds(tmp_path: Path) -> None:
     frame = _frame()
-    cfg = ModClothConfig(path=str(_write(tmp_path / "mb", "df_modcloth.csv", frame)), flip=None,
-                         labels=["rating", "fit"], negative_ratio=0.0, corpus_size=1)
+    cfg = ModClothConfig(
+        path=str(_write(tmp_path / "mb", "df_modcloth.csv", frame)),
+        flip=None,
+        labels=["rating", "fit"],
+        negative_ratio=0.0,
+        corpus_size=1,
+    )
     cfg.check()
     data = load_dataset(cfg, np.random.default_rng(0))
     known = frame.dropna(subset=["user_id"])

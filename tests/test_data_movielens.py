@@ -60,7 +60,11 @@ def write_1m(folder: Path) -> Path:
 
 def tiny_cfg(path: Path, **kw: object) -> MovieLensConfig:
     cfg = MovieLensConfig(
-        path=str(path), session_watches=10, impute_n_estimators=5, n_jobs=1, **kw  # type: ignore[arg-type]
+        path=str(path),
+        session_watches=10,
+        impute_n_estimators=5,
+        n_jobs=1,
+        **kw,  # type: ignore[arg-type]
     )
     cfg.check()
     return cfg

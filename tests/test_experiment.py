@@ -60,8 +60,14 @@ def test_run_py_smoke_in_temp_folder(tmp_path: Path) -> None:
     child = children[0]
     assert child.data.tags["mlflow.parentRunId"] == parent.info.run_id
     expected = {
-        "observed_utility", "observed_der", "exact_utility", "exact_der",
-        "observed_utility_group0", "exact_utility_group1", "alpha_y1", "alpha_y2",
+        "observed_utility",
+        "observed_der",
+        "exact_utility",
+        "exact_der",
+        "observed_utility_group0",
+        "exact_utility_group1",
+        "alpha_y1",
+        "alpha_y2",
     }
     assert expected <= set(child.data.metrics)
     history = client.get_metric_history(child.info.run_id, "observed_der")

@@ -88,10 +88,7 @@ def _proposals(name: str) -> list[list[float]]:
 
 @pytest.fixture(scope="module")
 def proposals_in_subprocess() -> dict[str, list[list[float]]]:
-    code = (
-        "import json, test_optimizers as t; "
-        "print(json.dumps({n: t._proposals(n) for n in t.NAMES}))"
-    )
+    code = "import json, test_optimizers as t; print(json.dumps({n: t._proposals(n) for n in t.NAMES}))"
     out = subprocess.run(
         [sys.executable, "-c", code],
         cwd=str(__import__("pathlib").Path(__file__).parent),

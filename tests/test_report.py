@@ -38,10 +38,18 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, ReportRe
             cfg = compose(
                 config_name="config",
                 overrides=[
-                    f"cache_dir={tmp}/cache", f"tracking.uri={uri}", "dataset.n_sessions=300",
-                    "scorer.n_estimators=10", "scorer.n_jobs=1", "trials=smoke",
-                    f"trials.n_trials={N_TRIALS}", "trials.n_iterations=4", "trials.batch_size=50",
-                    "trials.n_jobs=1", "progress=false", f"optimizer={name}",
+                    f"cache_dir={tmp}/cache",
+                    f"tracking.uri={uri}",
+                    "dataset.n_sessions=300",
+                    "scorer.n_estimators=10",
+                    "scorer.n_jobs=1",
+                    "trials=smoke",
+                    f"trials.n_trials={N_TRIALS}",
+                    "trials.n_iterations=4",
+                    "trials.batch_size=50",
+                    "trials.n_jobs=1",
+                    "progress=false",
+                    f"optimizer={name}",
                 ],
             )
         run_experiment(cfg, tmp)
@@ -60,8 +68,12 @@ def _stored(uri: str) -> tuple[MlflowClient, dict[str, str], pd.DataFrame]:
     }
     by_parent = {v: k for k, v in parents.items()}
     rows = [
-        {"method": by_parent[r.data.tags["mlflow.parentRunId"]], "run_id": r.info.run_id,
-         "seed": int(r.data.params["trial.seed"]), **r.data.metrics}
+        {
+            "method": by_parent[r.data.tags["mlflow.parentRunId"]],
+            "run_id": r.info.run_id,
+            "seed": int(r.data.params["trial.seed"]),
+            **r.data.metrics,
+        }
         for r in runs
         if r.data.tags.get("mlflow.parentRunId") in by_parent
     ]
@@ -87,10 +99,13 @@ def test_summary_matches_stored_metrics(sweep: tuple[str, Path, ReportResult]) -
         # scalarised score from the per-iteration metric histories of each trial run
         expected = []
         for run_id in mine["run_id"]:
-            u = [m.value for m in sorted(client.get_metric_history(run_id, "exact_utility"),
-                                         key=lambda m: m.step)]
-            d = [m.value for m in sorted(client.get_metric_history(run_id, "exact_der"),
-                                         key=lambda m: m.step)]
+            u = [
+                m.value
+                for m in sorted(client.get_metric_history(run_id, "exact_utility"), key=lambda m: m.step)
+            ]
+            d = [
+                m.value for m in sorted(client.get_metric_history(run_id, "exact_der"), key=lambda m: m.step)
+            ]
             expected.append(max(a * b for a, b in zip(u, d, strict=True)))
         assert summary.loc[method, "scalarised_mean"] == pytest.approx(np.mean(expected), abs=1e-12)
 
@@ -104,9 +119,7 @@ def test_front_shares_match_brute_force(sweep: tuple[str, Path, ReportResult]) -
         d = sorted(client.get_metric_history(row.run_id, "observed_der"), key=lambda m: m.step)
         pts += [(row.method, a.value, b.value) for a, b in zip(u, d, strict=True)]
     xy = np.array([(a, b) for _, a, b in pts])
-    dominated = np.array([
-        bool(np.any(np.all(xy >= p, axis=1) & np.any(xy > p, axis=1))) for p in xy
-    ])
+    dominated = np.array([bool(np.any(np.all(xy >= p, axis=1) & np.any(xy > p, axis=1))) for p in xy])
     counts = pd.Series([m for (m, _, _), dom in zip(pts, dominated, strict=True) if not dom]).value_counts()
     shares = result.settings[0].shares.set_index("method")
     for method in METHODS:

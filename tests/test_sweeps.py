@@ -27,19 +27,27 @@ def test_sweep_definitions_compose(name: str) -> None:
 def test_smoke_sweep_runs_and_reports(tmp_path: Path) -> None:
     proc = subprocess.run(
         [
-            sys.executable, str(REPO / "run.py"), "-m", "+sweep=smoke", "optimizer=random,sobol",
-            "dataset.n_sessions=300", "scorer.n_estimators=10", "trials.n_jobs=1", "progress=false",
+            sys.executable,
+            str(REPO / "run.py"),
+            "-m",
+            "+sweep=smoke",
+            "optimizer=random,sobol",
+            "dataset.n_sessions=300",
+            "scorer.n_estimators=10",
+            "trials.n_jobs=1",
+            "progress=false",
         ],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     (sweep_dir,) = (tmp_path / "multirun").iterdir()
     assert (sweep_dir / "report" / "report.md").stat().st_size > 0
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     exp = client.get_experiment_by_name("sysfair")
-    parents = [
-        r for r in client.search_runs([exp.experiment_id]) if "mlflow.parentRunId" not in r.data.tags
-    ]
+    parents = [r for r in client.search_runs([exp.experiment_id]) if "mlflow.parentRunId" not in r.data.tags]
     experiments = [r for r in parents if r.data.tags.get("optimizer") in ("random", "sobol")]
     assert len(experiments) == 2
     assert {r.data.tags["sweep"] for r in experiments} == {sweep_dir.name}
@@ -49,11 +57,24 @@ def test_parallel_jobs_share_one_sqlite_store(tmp_path: Path) -> None:
     """4 sweep jobs at once (joblib launcher) writing to one fresh SQLite store: no run lost."""
     proc = subprocess.run(
         [
-            sys.executable, str(REPO / "run.py"), "-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=4",
-            "optimizer=random,sobol", "trials.seed=0,10", "trials=smoke", "trials.n_trials=3",
-            "trials.n_jobs=1", "dataset.n_sessions=300", "scorer.n_estimators=10", "progress=false",
+            sys.executable,
+            str(REPO / "run.py"),
+            "-m",
+            "hydra/launcher=joblib",
+            "hydra.launcher.n_jobs=4",
+            "optimizer=random,sobol",
+            "trials.seed=0,10",
+            "trials=smoke",
+            "trials.n_trials=3",
+            "trials.n_jobs=1",
+            "dataset.n_sessions=300",
+            "scorer.n_estimators=10",
+            "progress=false",
         ],
-        cwd=tmp_path, capture_output=True, text=True, timeout=900,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")

@@ -84,8 +84,11 @@ def load_or_build(
     candidates.save(npz)
     tmp = manifest.with_suffix(".json.tmp")
     tmp.write_text(
-        json.dumps({"format": FORMAT_VERSION, "key": key, "sha256": _sha256(npz), "spec": spec},
-                   indent=2, default=str)
+        json.dumps(
+            {"format": FORMAT_VERSION, "key": key, "sha256": _sha256(npz), "spec": spec},
+            indent=2,
+            default=str,
+        )
     )
     os.replace(tmp, manifest)
     log.debug("CandidateLog built and cached at %s", npz)

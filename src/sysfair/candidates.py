@@ -49,8 +49,7 @@ class CandidateLog:
             "labels": self.labels.shape == (s, m, k),
             "mask": self.mask.shape == (s, m) and self.mask.dtype == bool,
             "group": self.group.shape == (s,),
-            "session_features": self.session_features.ndim == 2
-            and self.session_features.shape[0] == s,
+            "session_features": self.session_features.ndim == 2 and self.session_features.shape[0] == s,
             "item_ids": self.item_ids.shape == (s, m),
             "label_names": len(self.label_names) == k,
         }

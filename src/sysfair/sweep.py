@@ -50,7 +50,8 @@ class SweepReport(Callback):
         try:
             build_report(uri, config.tracking.experiment, out, sweep_tag=sweep_dir.name)
         except Exception as exc:  # the sweep's runs are safe in MLflow; say what went wrong
-            log.error("sweep report failed: %s (rebuild it with `sysfair report --sweep %s`)",
-                      exc, sweep_dir.name)
+            log.error(
+                "sweep report failed: %s (rebuild it with `sysfair report --sweep %s`)", exc, sweep_dir.name
+            )
             return
         print(f"Sweep report: {out / 'report.md'}")

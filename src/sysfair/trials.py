@@ -72,9 +72,7 @@ def run_trial(platform: Platform, optimizer_cfg: Any, trials_cfg: Any, index: in
     """Run trial ``index`` of the protocol in ``trials_cfg``."""
     seed = int(trials_cfg.seed) + index
     start = time.perf_counter()
-    batches = trial_batches(
-        seed, trials_cfg.n_iterations, trials_cfg.batch_size, platform.n_sessions
-    )
+    batches = trial_batches(seed, trials_cfg.n_iterations, trials_cfg.batch_size, platform.n_sessions)
     optimizer = make_optimizer(optimizer_cfg, platform.log.n_labels, seed)
     alphas, ask_seconds, observed = [], [], []
     for batch in batches:
@@ -121,6 +119,4 @@ def iter_trials(platform: Platform, optimizer_cfg: Any, trials_cfg: Any) -> Iter
             yield run_trial(platform, optimizer_cfg, trials_cfg, i)
         return
     parallel = Parallel(n_jobs=trials_cfg.n_jobs, return_as="generator")
-    yield from parallel(
-        delayed(_run_in_worker)(platform, optimizer_cfg, trials_cfg, i) for i in indices
-    )
+    yield from parallel(delayed(_run_in_worker)(platform, optimizer_cfg, trials_cfg, i) for i in indices)

@@ -67,9 +67,7 @@ class SyntheticConfig(DatasetConfig):
         )
         require(self.class_sep > 0, "dataset.class_sep", self.class_sep, "a number > 0")
         require(0 < self.base_rate < 1, "dataset.base_rate", self.base_rate, "a number in (0, 1)")
-        require(
-            self.n_informative >= 1, "dataset.n_informative", self.n_informative, "an integer >= 1"
-        )
+        require(self.n_informative >= 1, "dataset.n_informative", self.n_informative, "an integer >= 1")
         require(self.feature_noise >= 0, "dataset.feature_noise", self.feature_noise, "a number >= 0")
         require(
             self.n_noise_features >= 0,
@@ -137,21 +135,31 @@ class MovieLensConfig(DatasetConfig):
             1 <= self.like_threshold <= 5, "dataset.like_threshold", self.like_threshold, "a rating in [1, 5]"
         )
         require(self.window >= 1, "dataset.window", self.window, "an integer >= 1")
-        require(self.user_features in ("session", "event"), "dataset.user_features", self.user_features,
-                "'session' (X of the session) or 'event' (X before each watch)")
+        require(
+            self.user_features in ("session", "event"),
+            "dataset.user_features",
+            self.user_features,
+            "'session' (X of the session) or 'event' (X before each watch)",
+        )
         require(self.session_watches >= 1, "dataset.session_watches", self.session_watches, "an integer >= 1")
         ok = self.impute in ("threshold", "sample")
         require(ok, "dataset.impute", self.impute, "'threshold' or 'sample'")
         require(
-            self.impute_n_estimators >= 1, "dataset.impute_n_estimators", self.impute_n_estimators,
+            self.impute_n_estimators >= 1,
+            "dataset.impute_n_estimators",
+            self.impute_n_estimators,
             "an integer >= 1",
         )
         require(
-            self.impute_min_samples_leaf >= 1, "dataset.impute_min_samples_leaf",
-            self.impute_min_samples_leaf, "an integer >= 1",
+            self.impute_min_samples_leaf >= 1,
+            "dataset.impute_min_samples_leaf",
+            self.impute_min_samples_leaf,
+            "an integer >= 1",
         )
         require(
-            self.max_users is None or self.max_users >= 1, "dataset.max_users", self.max_users,
+            self.max_users is None or self.max_users >= 1,
+            "dataset.max_users",
+            self.max_users,
             "null or an integer >= 1",
         )
         require(self.n_jobs != 0, "dataset.n_jobs", self.n_jobs, "a non-zero integer (-1 = all cores)")
@@ -187,7 +195,9 @@ class MarketBiasConfig(DatasetConfig):
             require(lab in _MARKET_LABELS, "dataset.labels", labels, f"labels among {list(_MARKET_LABELS)}")
         require(len(set(labels)) == len(labels), "dataset.labels", labels, "distinct labels")
         require(
-            self.n_labels == len(labels), "dataset.n_labels", self.n_labels,
+            self.n_labels == len(labels),
+            "dataset.n_labels",
+            self.n_labels,
             f"the number of dataset.labels ({len(labels)})",
         )
         ok = self.flip is None or self.flip in labels
@@ -195,7 +205,9 @@ class MarketBiasConfig(DatasetConfig):
         require(self.negative_ratio >= 0, "dataset.negative_ratio", self.negative_ratio, "a number >= 0")
         require(self.corpus_size >= 1, "dataset.corpus_size", self.corpus_size, "an integer >= 1")
         require(
-            self.max_users is None or self.max_users >= 1, "dataset.max_users", self.max_users,
+            self.max_users is None or self.max_users >= 1,
+            "dataset.max_users",
+            self.max_users,
             "null or an integer >= 1",
         )
         require(self.max_categories >= 1, "dataset.max_categories", self.max_categories, "an integer >= 1")
@@ -241,16 +253,36 @@ class LoggedConfig(DatasetConfig):
     def check(self) -> None:
         super().check()
         k = self.n_labels
-        require(len(self.score_columns) == k, "dataset.score_columns", list(self.score_columns),
-                f"one column per label (dataset.n_labels={k})")
-        require(len(self.label_columns) == k, "dataset.label_columns", list(self.label_columns),
-                f"one column per label (dataset.n_labels={k})")
-        require(self.label_names is None or len(self.label_names) == k, "dataset.label_names",
-                self.label_names, f"null or {k} names")
-        require(self.max_candidates is None or self.max_candidates >= 2, "dataset.max_candidates",
-                self.max_candidates, "null or an integer >= 2")
-        require(self.groups is None or len(self.groups) >= 2, "dataset.groups", self.groups,
-                "null or at least 2 group values")
+        require(
+            len(self.score_columns) == k,
+            "dataset.score_columns",
+            list(self.score_columns),
+            f"one column per label (dataset.n_labels={k})",
+        )
+        require(
+            len(self.label_columns) == k,
+            "dataset.label_columns",
+            list(self.label_columns),
+            f"one column per label (dataset.n_labels={k})",
+        )
+        require(
+            self.label_names is None or len(self.label_names) == k,
+            "dataset.label_names",
+            self.label_names,
+            f"null or {k} names",
+        )
+        require(
+            self.max_candidates is None or self.max_candidates >= 2,
+            "dataset.max_candidates",
+            self.max_candidates,
+            "null or an integer >= 2",
+        )
+        require(
+            self.groups is None or len(self.groups) >= 2,
+            "dataset.groups",
+            self.groups,
+            "null or at least 2 group values",
+        )
 
 
 DATASET_SCHEMAS: dict[str, type] = {

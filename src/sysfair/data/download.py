@@ -84,8 +84,12 @@ def download(name: str, directory: Path) -> Path:
     if isinstance(source, _Archive):
         zip_name = source.url.rsplit("/", 1)[1]
         pooch.retrieve(
-            source.url, known_hash=source.known_hash, fname=zip_name, path=directory,
-            processor=pooch.Unzip(extract_dir=str(directory)), progressbar=False,
+            source.url,
+            known_hash=source.known_hash,
+            fname=zip_name,
+            path=directory,
+            processor=pooch.Unzip(extract_dir=str(directory)),
+            progressbar=False,
         )
         return directory / source.folder
     target = directory / source.folder

@@ -68,8 +68,15 @@ def read_delimited(
         sep = "\x1f"
     try:
         frame = pd.read_csv(
-            io.StringIO(text), sep=sep, header=None, names=list(names), usecols=range(len(names)),
-            dtype=str, keep_default_na=False, quoting=3, engine="c",
+            io.StringIO(text),
+            sep=sep,
+            header=None,
+            names=list(names),
+            usecols=range(len(names)),
+            dtype=str,
+            keep_default_na=False,
+            quoting=3,
+            engine="c",
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise DataError(f"{path}: cannot parse as {len(names)} {sep!r}-separated fields: {exc}") from exc

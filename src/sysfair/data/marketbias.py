@@ -43,8 +43,18 @@ from sysfair.data.io import download_hint, read_text, require_columns, require_f
 from sysfair.data.sampling import sample_negatives
 
 HEADER = (
-    "item_id", "user_id", "rating", "timestamp", "size", "fit", "user_attr", "model_attr", "category",
-    "brand", "year", "split",
+    "item_id",
+    "user_id",
+    "rating",
+    "timestamp",
+    "size",
+    "fit",
+    "user_attr",
+    "model_attr",
+    "category",
+    "brand",
+    "year",
+    "split",
 )
 FILES = {"modcloth": "df_modcloth.csv", "electronics": "df_electronics.csv"}
 LABELS = ("viewed", "rating", "fit")

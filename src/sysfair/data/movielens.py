@@ -46,9 +46,7 @@ from sysfair.data.sampling import sample_negatives
 
 FILES_100K = ("u.data", "u.item", "u.user")
 FILES_1M = ("ratings.dat", "movies.dat", "users.dat")
-_EXPECTED = (
-    "u.data, u.item[, u.user] (MovieLens 100K) or ratings.dat, movies.dat[, users.dat] (MovieLens 1M)"
-)
+_EXPECTED = "u.data, u.item[, u.user] (MovieLens 100K) or ratings.dat, movies.dat[, users.dat] (MovieLens 1M)"
 _LATIN = ("latin-1",)
 
 
@@ -56,7 +54,9 @@ def _read_100k(folder: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.D
     hint = download_hint("movielens-100k")
     ratings = read_delimited(
         require_file(folder, "u.data", FILES_100K, "dataset.path", hint),
-        "\t", ["user", "item", "rating", "ts"], {"user": int, "item": int, "rating": float, "ts": int},
+        "\t",
+        ["user", "item", "rating", "ts"],
+        {"user": int, "item": int, "rating": float, "ts": int},
     )
     item_path = require_file(folder, "u.item", FILES_100K, "dataset.path", hint)
     names = ["item", "title", "release", "video", "url"] + [f"g{j}" for j in range(19)]
@@ -74,11 +74,16 @@ def _read_1m(folder: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.Dat
     hint = download_hint("movielens-1m")
     ratings = read_delimited(
         require_file(folder, "ratings.dat", FILES_1M, "dataset.path", hint),
-        "::", ["user", "item", "rating", "ts"], {"user": int, "item": int, "rating": float, "ts": int},
+        "::",
+        ["user", "item", "rating", "ts"],
+        {"user": int, "item": int, "rating": float, "ts": int},
     )
     movies = read_delimited(
         require_file(folder, "movies.dat", FILES_1M, "dataset.path", hint),
-        "::", ["item", "title", "genres"], {"item": int}, _LATIN,
+        "::",
+        ["item", "title", "genres"],
+        {"item": int},
+        _LATIN,
     )
     flags = movies["genres"].str.get_dummies(sep="|")
     flags = flags[sorted(flags.columns)]

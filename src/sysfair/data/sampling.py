@@ -6,7 +6,10 @@ import numpy as np
 
 
 def sample_negatives(
-    session_user: np.ndarray, wanted: np.ndarray, rated_codes: np.ndarray, n_items: int,
+    session_user: np.ndarray,
+    wanted: np.ndarray,
+    rated_codes: np.ndarray,
+    n_items: int,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per session s, ``wanted[s]`` distinct item indices that its user never rated.

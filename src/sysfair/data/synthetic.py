@@ -36,9 +36,7 @@ def make_synthetic(cfg: Any, rng: np.random.Generator) -> Interactions:
     blocks, label_features = [], []
     width = cfg.n_informative + cfg.n_noise_features
     for j in range(k):
-        informative = latent[:, [j]] + cfg.feature_noise * rng.standard_normal(
-            (n, cfg.n_informative)
-        )
+        informative = latent[:, [j]] + cfg.feature_noise * rng.standard_normal((n, cfg.n_informative))
         blocks += [informative, rng.standard_normal((n, cfg.n_noise_features))]
         label_features.append(np.arange(j * width, (j + 1) * width))
     features = np.hstack(blocks)

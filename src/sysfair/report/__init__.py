@@ -113,26 +113,39 @@ def _wilcoxon(setting: Setting, per_trial: pd.DataFrame) -> tuple[pd.DataFrame, 
 
 def _surfaces(setting: Setting, launch_dirs: list[Path], path: Path) -> tuple[Path | None, list[str]]:
     if len(setting.label_names) != 2:
-        return None, [f"surfaces are drawn for K = 2 labels; this setting has K = "
-                      f"{len(setting.label_names)}: skipped"]
+        return None, [
+            f"surfaces are drawn for K = 2 labels; this setting has K = {len(setting.label_names)}: skipped"
+        ]
     if setting.config_yaml is None:
         return None, ["no run logged `config.yaml`: surfaces skipped"]
     try:
         platform, cache = rebuild_platform(setting.config_yaml, launch_dirs)
     except (LookupError, KeyError, ValueError, OSError) as exc:
-        return None, [f"the CandidateLog could not be rebuilt from the cache ({exc}): surfaces skipped; "
-                      "run the report from the folder the experiments were launched from"]
+        return None, [
+            f"the CandidateLog could not be rebuilt from the cache ({exc}): surfaces skipped; "
+            "run the report from the folder the experiments were launched from"
+        ]
     pts = setting.points
     alphas = pts[[f"alpha_{n}" for n in setting.label_names]].to_numpy(float)
     ev = platform.evaluate(alphas)
-    gap = max(float(np.nanmax(np.abs(ev.utility - pts["exact_utility"].to_numpy(float)))),
-              float(np.nanmax(np.abs(ev.der - pts["exact_der"].to_numpy(float)))))
+    gap = max(
+        float(np.nanmax(np.abs(ev.utility - pts["exact_utility"].to_numpy(float)))),
+        float(np.nanmax(np.abs(ev.der - pts["exact_der"].to_numpy(float)))),
+    )
     if not gap <= _MATCH_TOL:
-        return None, [f"the cached pool does not reproduce the logged noise-free values (max |Δ| = "
-                      f"{gap:.2e}): surfaces skipped"]
+        return None, [
+            f"the cached pool does not reproduce the logged noise-free values (max |Δ| = "
+            f"{gap:.2e}): surfaces skipped"
+        ]
     surf = surface(platform, SURFACE_GRID)
-    plot_surfaces(surf, pts, setting.methods, setting.label_names, path,
-                  title=f"{setting.label}: noise-free utility and DER over α (whole serving pool)")
+    plot_surfaces(
+        surf,
+        pts,
+        setting.methods,
+        setting.label_names,
+        path,
+        title=f"{setting.label}: noise-free utility and DER over α (whole serving pool)",
+    )
     return path, [
         f"CandidateLog rebuilt from the cache {cache}; the logged noise-free values of all "
         f"{len(pts)} tried α's are reproduced (max |Δ| = {gap:.1e}).",
@@ -156,16 +169,26 @@ def _setting_report(setting: Setting, slug: str, out_dir: Path, launch_dirs: lis
             notes.append(f"{m}: no finished trial runs")
     notes += _identical_methods(per_trial)
     report = SettingReport(
-        label=setting.label, slug=slug, per_trial=per_trial, summary=summary,
-        shares=pd.DataFrame(columns=["method", "n_points", "n_on_front", "share"]), wilcoxon=None,
-        audit=setting.audit, notes=notes,
+        label=setting.label,
+        slug=slug,
+        per_trial=per_trial,
+        summary=summary,
+        shares=pd.DataFrame(columns=["method", "n_points", "n_on_front", "share"]),
+        wilcoxon=None,
+        audit=setting.audit,
+        notes=notes,
     )
     if len(setting.points):
         report.shares, global_front = front_shares(setting.points, setting.methods)
         report.fronts_figure = out_dir / f"fronts_{slug}.png"
         plot_method_fronts(
-            setting.points, setting.methods, global_front, report.shares, report.fronts_figure,
-            title=f"{setting.label}: observed (utility, DER) across trials", oracle=setting.oracle,
+            setting.points,
+            setting.methods,
+            global_front,
+            report.shares,
+            report.fronts_figure,
+            title=f"{setting.label}: observed (utility, DER) across trials",
+            oracle=setting.oracle,
         )
         report.surface_figure, report.surface_notes = _surfaces(
             setting, launch_dirs, out_dir / f"surfaces_{slug}.png"
@@ -176,8 +199,12 @@ def _setting_report(setting: Setting, slug: str, out_dir: Path, launch_dirs: lis
         notes.append("no `oracle_front.csv`: no exact front overlay and no hypervolume regret")
     if len(per_trial):
         report.comparison_figure = out_dir / f"comparison_{slug}.png"
-        plot_comparison(per_trial, list(summary["method"]), report.comparison_figure,
-                        title=f"{setting.label}: noise-free scores per method over trials")
+        plot_comparison(
+            per_trial,
+            list(summary["method"]),
+            report.comparison_figure,
+            title=f"{setting.label}: noise-free scores per method over trials",
+        )
     report.wilcoxon, report.wilcoxon_notes = _wilcoxon(setting, per_trial)
     return report
 
@@ -191,7 +218,7 @@ def _identical_methods(per_trial: pd.DataFrame) -> list[str]:
         f"`{a}` and `{b}` scored identically on every trial (e.g. a BO method that never left its "
         "initial Sobol design)"
         for i, a in enumerate(names)
-        for b in names[i + 1:]
+        for b in names[i + 1 :]
         if tables[a].index.equals(tables[b].index) and tables[a].equals(tables[b])
     ]
 
@@ -205,8 +232,12 @@ def _launch_dirs(tracking_uri: str) -> list[Path]:
 
 def _write_tables(rep: SettingReport, out_dir: Path) -> list[Path]:
     files = []
-    for name, table in (("per_trial", rep.per_trial), ("summary", rep.summary), ("front_shares", rep.shares),
-                        ("wilcoxon", rep.wilcoxon)):
+    for name, table in (
+        ("per_trial", rep.per_trial),
+        ("summary", rep.summary),
+        ("front_shares", rep.shares),
+        ("wilcoxon", rep.wilcoxon),
+    ):
         if table is not None and len(table):
             path = out_dir / f"{name}_{rep.slug}.csv"
             table.to_csv(path, index=False)
@@ -242,14 +273,18 @@ def build_report(
     for r in reports:
         files += [p for p in (r.fronts_figure, r.comparison_figure, r.surface_figure) if p is not None]
         files += _write_tables(r, out_dir)
-    sources = pd.concat(
-        [s.parents.assign(setting=s.label) for s in data.settings], ignore_index=True
-    )
+    sources = pd.concat([s.parents.assign(setting=s.label) for s in data.settings], ignore_index=True)
     sources.to_csv(out_dir / "source_runs.csv", index=False)
     files.append(out_dir / "source_runs.csv")
     created = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    text = render(experiment=experiment, tracking_uri=tracking_uri, sweep_tag=sweep_tag, created=created,
-                  settings=reports, notes=data.notes)
+    text = render(
+        experiment=experiment,
+        tracking_uri=tracking_uri,
+        sweep_tag=sweep_tag,
+        created=created,
+        settings=reports,
+        notes=data.notes,
+    )
     report_path = out_dir / "report.md"
     report_path.write_text(text)
     files.insert(0, report_path)
@@ -264,8 +299,11 @@ def _log_report_run(uri: str, experiment: str, sweep_tag: str | None, files: lis
     tags = {"mode": "report", "git_commit": git_commit()}
     if sweep_tag is not None:
         tags["report_sweep"] = sweep_tag
-    run_id = tracker.start_run(f"report-{sweep_tag or experiment}", tags=tags,
-                               params={"report.sweep": str(sweep_tag), "report.n_source_runs": str(n_runs)})
+    run_id = tracker.start_run(
+        f"report-{sweep_tag or experiment}",
+        tags=tags,
+        params={"report.sweep": str(sweep_tag), "report.n_source_runs": str(n_runs)},
+    )
     status = "FAILED"
     try:
         for path in files:

@@ -16,15 +16,27 @@ def _parser() -> argparse.ArgumentParser:
         description="Figures, tables and paired tests of the runs of an MLflow experiment "
         "(or of one sweep), written to a folder as report.md + PNGs and logged as a report run.",
     )
-    parser.add_argument("--tracking-uri", default=None,
-                        help="MLflow store (default: sqlite:///<current folder>/mlflow.db)")
+    parser.add_argument(
+        "--tracking-uri", default=None, help="MLflow store (default: sqlite:///<current folder>/mlflow.db)"
+    )
     parser.add_argument("--experiment", default="sysfair", help="MLflow experiment (default: sysfair)")
-    parser.add_argument("--sweep", default=None, metavar="TAG",
-                        help="only parent runs tagged sweep=TAG (default: every finished run)")
-    parser.add_argument("--run", dest="run_ids", action="append", default=None, metavar="RUN_ID",
-                        help="only this parent run (repeatable)")
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="output folder (default: reports/<timestamp>)")
+    parser.add_argument(
+        "--sweep",
+        default=None,
+        metavar="TAG",
+        help="only parent runs tagged sweep=TAG (default: every finished run)",
+    )
+    parser.add_argument(
+        "--run",
+        dest="run_ids",
+        action="append",
+        default=None,
+        metavar="RUN_ID",
+        help="only this parent run (repeatable)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="output folder (default: reports/<timestamp>)"
+    )
     parser.add_argument("--no-log", action="store_true", help="do not log the report run to MLflow")
     return parser
 
@@ -39,8 +51,9 @@ def main_report(argv: list[str]) -> None:
     uri = args.tracking_uri or default_uri(Path.cwd())
     out = args.out or Path("reports") / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     try:
-        result = build_report(uri, args.experiment, out, sweep_tag=args.sweep, run_ids=args.run_ids,
-                              log_run=not args.no_log)
+        result = build_report(
+            uri, args.experiment, out, sweep_tag=args.sweep, run_ids=args.run_ids, log_run=not args.no_log
+        )
     except SysfairError as exc:
         print(f"sysfair: error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -35,11 +35,24 @@ SWEEP_TAG = "sweep"  # tag a multirun sets on its parent runs; --sweep filters o
 SKIPPED_MODES = {"report", "audit"}  # parent runs that are not optimizer experiments
 # Flattened params that identify a setting: everything but these (prefix match).
 _NOT_SETTING = (
-    "optimizer.", "tracking.", "trials.n_jobs", "trials.n_trials", "progress", "cache_dir", "hydra.",
-    "sweep", "mode", "audit.",
+    "optimizer.",
+    "tracking.",
+    "trials.n_jobs",
+    "trials.n_trials",
+    "progress",
+    "cache_dir",
+    "hydra.",
+    "sweep",
+    "mode",
+    "audit.",
 )
 TRIAL_METRICS = (
-    "best_utility", "best_der", "hypervolume", "hypervolume_regret", "observed_hypervolume", "seconds",
+    "best_utility",
+    "best_der",
+    "hypervolume",
+    "hypervolume_regret",
+    "observed_hypervolume",
+    "seconds",
     "n_fallbacks",
 )
 
@@ -269,8 +282,11 @@ def collect(
         params = _setting_params(run.data.params)
         key = "|".join(f"{k}={v}" for k, v in sorted(params.items()))
         groups.setdefault(key, []).append(run)
-    notes = [f"{len(candidates) - len(parents)} unfinished run(s) left out"] if len(parents) < len(
-        candidates) else []
+    notes = (
+        [f"{len(candidates) - len(parents)} unfinished run(s) left out"]
+        if len(parents) < len(candidates)
+        else []
+    )
     labels = _setting_labels(groups)
     settings = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -338,8 +354,9 @@ def _setting(
         if config_yaml is None and (path := _artifact(client, rid, "config.yaml", tmp)) is not None:
             config_yaml = path.read_text()
     parents = pd.DataFrame(parent_rows).sort_values("method", ignore_index=True)
-    trials = pd.DataFrame(trial_rows, columns=["parent_run_id", "run_id", "method", "trial", "seed",
-                                               *TRIAL_METRICS])
+    trials = pd.DataFrame(
+        trial_rows, columns=["parent_run_id", "run_id", "method", "trial", "seed", *TRIAL_METRICS]
+    )
     trials = trials.sort_values(["method", "trial"], ignore_index=True)
     points = pd.concat(point_tables, ignore_index=True) if point_tables else pd.DataFrame()
     return Setting(

@@ -55,17 +55,40 @@ def plot_method_fronts(
         c, marker = colours[method], _MARKERS[i % len(_MARKERS)]
         ax.scatter(xy[:, 0], xy[:, 1], s=12, alpha=0.3, color=c, marker=marker)
         front = xy[pareto_mask(xy)]
-        ax.step(*_staircase(front), where="post", lw=1.6, color=c,
-                label=f"{method}: front across trials ({share.get(method, np.nan):.0%} of global front)")
+        ax.step(
+            *_staircase(front),
+            where="post",
+            lw=1.6,
+            color=c,
+            label=f"{method}: front across trials ({share.get(method, np.nan):.0%} of global front)",
+        )
         ax.scatter(front[:, 0], front[:, 1], s=30, color=c, marker=marker, edgecolor="black", lw=0.4)
     if len(global_front):
-        ax.step(*_staircase(global_front), where="post", lw=3, color="black", alpha=0.35,
-                label="global front (all methods)")
-        ax.scatter(global_front[:, 0], global_front[:, 1], s=110, facecolor="none", edgecolor="black",
-                   lw=1.2, zorder=4)
+        ax.step(
+            *_staircase(global_front),
+            where="post",
+            lw=3,
+            color="black",
+            alpha=0.35,
+            label="global front (all methods)",
+        )
+        ax.scatter(
+            global_front[:, 0],
+            global_front[:, 1],
+            s=110,
+            facecolor="none",
+            edgecolor="black",
+            lw=1.2,
+            zorder=4,
+        )
     if oracle is not None and len(oracle):
-        ax.plot(*_staircase(oracle[["utility", "der"]].to_numpy(float)), color="crimson", ls="--",
-                lw=1.4, label="exact front over alpha (oracle, noise-free)")
+        ax.plot(
+            *_staircase(oracle[["utility", "der"]].to_numpy(float)),
+            color="crimson",
+            ls="--",
+            lw=1.4,
+            label="exact front over alpha (oracle, noise-free)",
+        )
     ax.set_xlabel(UTILITY_LABEL)
     ax.set_ylabel(DER_LABEL)
     ax.set_title(title)
@@ -95,10 +118,26 @@ def plot_comparison(per_trial: pd.DataFrame, methods: list[str], path: Path, *, 
             if not values.size:
                 continue
             sd = values.std(ddof=1) if values.size > 1 else 0.0
-            ax.scatter(i + rng.uniform(-0.15, 0.15, values.size) + 0.12, values, s=14, color=colours[method],
-                       alpha=0.55, label="one trial" if i == 0 else None)
-            ax.errorbar(i - 0.12, values.mean(), yerr=sd, fmt="o", ms=8, capsize=6, lw=2, color="black",
-                        mfc=colours[method], label="mean ± 1 sd" if i == 0 else None)
+            ax.scatter(
+                i + rng.uniform(-0.15, 0.15, values.size) + 0.12,
+                values,
+                s=14,
+                color=colours[method],
+                alpha=0.55,
+                label="one trial" if i == 0 else None,
+            )
+            ax.errorbar(
+                i - 0.12,
+                values.mean(),
+                yerr=sd,
+                fmt="o",
+                ms=8,
+                capsize=6,
+                lw=2,
+                color="black",
+                mfc=colours[method],
+                label="mean ± 1 sd" if i == 0 else None,
+            )
         ax.set_xticks(x, methods, rotation=30, ha="right")
         ax.set_xlim(-0.6, len(methods) - 0.4)
         ax.set_title(name)
@@ -130,13 +169,24 @@ def plot_surfaces(
         (axes[0], surf.utility, "utility per session", "viridis"),
         (axes[1], surf.der, "DER (1 = equal)", "magma"),
     ):
-        im = ax.imshow(values, origin="lower", extent=extent, aspect="equal", cmap=cmap,
-                       interpolation="nearest")
+        im = ax.imshow(
+            values, origin="lower", extent=extent, aspect="equal", cmap=cmap, interpolation="nearest"
+        )
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=name)
         for i, method in enumerate(methods):
             part = points[points["method"] == method]
-            ax.scatter(part[a1], part[a2], s=22, marker=_MARKERS[i % len(_MARKERS)], clip_on=False,
-                       facecolor=colours[method], edgecolor="white", lw=0.5, label=method, zorder=3)
+            ax.scatter(
+                part[a1],
+                part[a2],
+                s=22,
+                marker=_MARKERS[i % len(_MARKERS)],
+                clip_on=False,
+                facecolor=colours[method],
+                edgecolor="white",
+                lw=0.5,
+                label=method,
+                zorder=3,
+            )
         ax.set_xlim(extent[:2])
         ax.set_ylim(extent[2:])
         ax.set_xlabel(f"α₁: weight of label {label_names[0]} (unitless)")

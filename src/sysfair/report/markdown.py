@@ -71,8 +71,8 @@ def md_table(df: pd.DataFrame, formats: dict[str, Callable[[object], str]] | Non
 
 def _pm(summary: pd.DataFrame, metric: str) -> list[str]:
     return [
-        f"{_fmt(m)} ± {_fmt(s)}" for m, s in zip(summary[f"{metric}_mean"], summary[f"{metric}_sd"],
-                                                   strict=True)
+        f"{_fmt(m)} ± {_fmt(s)}"
+        for m, s in zip(summary[f"{metric}_mean"], summary[f"{metric}_sd"], strict=True)
     ]
 
 
@@ -92,10 +92,20 @@ def _summary_table(summary: pd.DataFrame) -> str:
 
 
 def _wilcoxon_table(table: pd.DataFrame) -> str:
-    cols = ["fair", "baseline", "metric", "n_pairs", "wins", "losses", "ties", "median_difference",
-            "p_value", "method", "note"]
-    shown = table[cols].rename(columns={"median_difference": "median d", "p_value": "p",
-                                        "method": "p from"})
+    cols = [
+        "fair",
+        "baseline",
+        "metric",
+        "n_pairs",
+        "wins",
+        "losses",
+        "ties",
+        "median_difference",
+        "p_value",
+        "method",
+        "note",
+    ]
+    shown = table[cols].rename(columns={"median_difference": "median d", "p_value": "p", "method": "p from"})
     return md_table(shown, {"p": _p, "median d": lambda v: _fmt(v, 5)})
 
 
@@ -126,33 +136,58 @@ def render(
     lines += [DEFINITIONS, ""]
     for s in settings:
         lines += [f"## {s.label}", ""]
-        methods = ", ".join(f"`{m}` ({n} trials)" for m, n in zip(s.summary["method"], s.summary["n_trials"],
-                                                                    strict=True))
+        methods = ", ".join(
+            f"`{m}` ({n} trials)" for m, n in zip(s.summary["method"], s.summary["n_trials"], strict=True)
+        )
         lines += [f"Methods: {methods}.", ""]
         lines += ["### Mean ± 1 sd over trials (noise-free)", "", _summary_table(s.summary), ""]
         if s.comparison_figure is not None:
-            lines += [_figure(s.comparison_figure, f"{s.label}: scores per method, mean ± 1 sd over "
-                              "trials (Figure 3 style)"), ""]
+            lines += [
+                _figure(
+                    s.comparison_figure,
+                    f"{s.label}: scores per method, mean ± 1 sd over trials (Figure 3 style)",
+                ),
+                "",
+            ]
         lines += ["### Pareto fronts and share of the global front", ""]
         shares = s.shares.rename(columns={"n_points": "observed points", "n_on_front": "on global front"})
-        lines += [md_table(shares, {"share": lambda v: "—" if not isinstance(v, float) or math.isnan(v)
-                                    else f"{v:.1%}"}), ""]
+        lines += [
+            md_table(
+                shares, {"share": lambda v: "—" if not isinstance(v, float) or math.isnan(v) else f"{v:.1%}"}
+            ),
+            "",
+        ]
         if s.fronts_figure is not None:
-            lines += [_figure(s.fronts_figure, f"{s.label}: observed (utility, DER) of every method "
-                              "across trials, with the global front (Figure 4 style)"), ""]
+            lines += [
+                _figure(
+                    s.fronts_figure,
+                    f"{s.label}: observed (utility, DER) of every method "
+                    "across trials, with the global front (Figure 4 style)",
+                ),
+                "",
+            ]
         lines += ["### Paired Wilcoxon signed-rank tests", ""]
         if s.wilcoxon is not None and len(s.wilcoxon):
             lines += [_wilcoxon_table(s.wilcoxon), ""]
         lines += [f"- {n}" for n in s.wilcoxon_notes] + ([""] if s.wilcoxon_notes else [])
         lines += ["### Utility and DER over α (noise-free)", ""]
         if s.surface_figure is not None:
-            lines += [_figure(s.surface_figure, f"{s.label}: noise-free utility and DER on a grid of α "
-                              "(Figures 5-8 style); markers: the α's each method tried"), ""]
+            lines += [
+                _figure(
+                    s.surface_figure,
+                    f"{s.label}: noise-free utility and DER on a grid of α "
+                    "(Figures 5-8 style); markers: the α's each method tried",
+                ),
+                "",
+            ]
         lines += [f"- {n}" for n in s.surface_notes] + ([""] if s.surface_notes else [])
         lines += ["### Model-level audit (serving pool)", ""]
         if s.audit is not None:
-            cols = [c for c in ("label", "group", "prevalence", "positive_rate", "auc", "ece", "auc_gap")
-                    if c in s.audit]
+            cols = [
+                c
+                for c in ("label", "group", "prevalence", "positive_rate", "auc", "ece", "auc_gap")
+                if c in s.audit
+            ]
             lines += [md_table(s.audit[cols], {"prevalence": lambda v: f"{v:.1%}"}), ""]
         else:
             lines += ["No run of this setting logged `model_audit.csv`.", ""]

@@ -81,11 +81,21 @@ def paired_wilcoxon(x: np.ndarray, y: np.ndarray) -> WilcoxonResult:
         "median_difference": float(np.median(d)) if n else float("nan"),
     }
     if n == 0:
-        return WilcoxonResult(**common, statistic=float("nan"), p_value=float("nan"),
-                              method="undefined", note="no paired trials")
+        return WilcoxonResult(
+            **common,
+            statistic=float("nan"),
+            p_value=float("nan"),
+            method="undefined",
+            note="no paired trials",
+        )
     if nonzero.size == 0:
-        return WilcoxonResult(**common, statistic=float("nan"), p_value=float("nan"),
-                              method="undefined", note="every paired difference is zero (no difference)")
+        return WilcoxonResult(
+            **common,
+            statistic=float("nan"),
+            p_value=float("nan"),
+            method="undefined",
+            note="every paired difference is zero (no difference)",
+        )
     tied_ranks = np.unique(np.abs(nonzero)).size < nonzero.size
     has_zeros = nonzero.size < n
     if not (tied_ranks or has_zeros) and n <= 50:
@@ -97,12 +107,17 @@ def paired_wilcoxon(x: np.ndarray, y: np.ndarray) -> WilcoxonResult:
     res = stats.wilcoxon(x[keep], y[keep], zero_method="wilcox", alternative="two-sided", method="auto")
     notes = []
     if nonzero.size < MIN_PAIRS:
-        floor = 2.0 / 2 ** nonzero.size
+        floor = 2.0 / 2**nonzero.size
         notes.append(f"only {nonzero.size} non-zero pairs: p >= {floor:.3g}, cannot reach 0.05")
     if has_zeros:
         notes.append(f"{n - nonzero.size} zero difference(s) dropped")
-    return WilcoxonResult(**common, statistic=float(res.statistic), p_value=float(res.pvalue),
-                          method=method, note="; ".join(notes))
+    return WilcoxonResult(
+        **common,
+        statistic=float(res.statistic),
+        p_value=float(res.pvalue),
+        method=method,
+        note="; ".join(notes),
+    )
 
 
 def paired_by_seed(
@@ -125,8 +140,9 @@ def mean_sd(trials: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
             values = part[m].to_numpy(float)
             values = values[np.isfinite(values)]
             row[f"{m}_mean"] = float(values.mean()) if values.size else float("nan")
-            row[f"{m}_sd"] = float(values.std(ddof=1)) if values.size > 1 else (
-                0.0 if values.size else float("nan"))
+            row[f"{m}_sd"] = (
+                float(values.std(ddof=1)) if values.size > 1 else (0.0 if values.size else float("nan"))
+            )
         rows.append(row)
     columns = ["method", "n_trials", *(f"{m}_{s}" for m in metrics for s in ("mean", "sd"))]
     return pd.DataFrame(rows, columns=columns)

@@ -50,7 +50,9 @@ class MultitaskCFConfig:
         require(self.learning_rate > 0, "scorer.learning_rate", self.learning_rate, "a number > 0")
         require(self.weight_decay >= 0, "scorer.weight_decay", self.weight_decay, "a number >= 0")
         require(
-            0 <= self.validation_fraction < 1, "scorer.validation_fraction", self.validation_fraction,
+            0 <= self.validation_fraction < 1,
+            "scorer.validation_fraction",
+            self.validation_fraction,
             "a number in [0, 1)",
         )
 
