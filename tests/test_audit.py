@@ -165,7 +165,9 @@ def _single_label_log(retriever, seed: int = 0) -> CandidateLog:
     f2 = np.where(exclusive[session], 1.0 - u1, u2)
     scores = np.column_stack([f1, f2])
     labels = (rng.random(scores.shape) < scores).astype(float)
-    inputs = RetrievalInputs(np.zeros((session.size, 1)), x[:, None], lambda: scores, ("y1", "y2"))
+    inputs = RetrievalInputs(
+        np.zeros((session.size, 1)), x[:, None], lambda labels: scores[:, labels or [0, 1]], ("y1", "y2")
+    )
     slots = retriever.retrieve(session, n_s, rng, inputs=inputs)
     return CandidateLog(
         scores=scores[slots].astype(np.float32),

@@ -35,7 +35,11 @@ def build_candidate_log(
     model_mask[split_rng.choice(data.n_sessions, size=n_model, replace=False)] = True
     log.info(
         "dataset %s: %d rows, %d sessions (%d train the scorers, %d serve)",
-        dataset.name, data.labels.shape[0], data.n_sessions, n_model, data.n_sessions - n_model,
+        dataset.name,
+        data.labels.shape[0],
+        data.n_sessions,
+        n_model,
+        data.n_sessions - n_model,
     )
     model = make_scorer(scorer, seed=seed).fit(data, data.rows_of(model_mask))
 
@@ -46,7 +50,7 @@ def build_candidate_log(
     inputs = RetrievalInputs(  # what ranked retrievers may use; scores only computed if asked for
         row_features=data.features[pool_rows],
         session_features=data.session_features[pool],
-        predict=lambda: model.predict(data, pool_rows),
+        predict=lambda labels: model.predict(data, pool_rows, labels),
         label_names=data.label_names,
     )
     local = make_retriever(retriever).retrieve(

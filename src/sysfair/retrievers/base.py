@@ -5,13 +5,14 @@ Every retriever has one method::
     retrieve(session [N], n_sessions, rng, *, inputs: RetrievalInputs | None = None) -> [S, m]
 
 returning row indices into the N pool rows (-1 = padded slot). ``inputs`` carries what ranked
-retrievers need about the rows; the random retriever ignores it. Scores are computed lazily, so a
-retriever that never asks for them (random, embedding_knn) costs no extra scorer predictions.
+retrievers need about the rows; the random retriever ignores it. Scores are computed lazily and per
+label, so a retriever that never asks for them (random, embedding_knn) costs no scorer predictions
+and one ranking by a single label (single_label) costs one scorer's predictions on the corpus.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,22 +27,31 @@ class RetrievalInputs:
     Attributes:
         row_features: ``[N, d]`` features of each (session, item) row.
         session_features: ``[S, d_s]`` covariates X of each session.
-        predict: callable returning the fitted scorers' predictions ``[N, K]`` for the rows; called
-            at most once (see :meth:`scores`).
+        predict: ``predict(labels)`` returns the fitted scorers' predictions ``[N, len(labels)]`` for
+            the rows, label indices ``labels`` (None = all K); see :meth:`scores`, :meth:`label_scores`.
         label_names: K label names, in score-column order.
     """
 
     row_features: np.ndarray
     session_features: np.ndarray
-    predict: Callable[[], np.ndarray]
+    predict: Callable[[Sequence[int] | None], np.ndarray]
     label_names: tuple[str, ...] = ()
     _scores: np.ndarray | None = field(default=None, repr=False)
+    _label_scores: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def scores(self) -> np.ndarray:
         """Scorer predictions ``[N, K]`` of every row, computed on first use and cached."""
         if self._scores is None:
-            self._scores = np.asarray(self.predict())
+            self._scores = np.asarray(self.predict(None))
         return self._scores
+
+    def label_scores(self, label: int) -> np.ndarray:
+        """Predictions ``[N]`` of scorer ``label`` alone (one scorer's cost), cached."""
+        if self._scores is not None:
+            return self._scores[:, label]
+        if label not in self._label_scores:
+            self._label_scores[label] = np.asarray(self.predict([label]))[:, 0]
+        return self._label_scores[label]
 
     @property
     def has_scores(self) -> bool:

@@ -37,12 +37,12 @@ class SingleLabelRetriever:
         """Row indices ``[S, m]`` (-1 = padding); needs ``inputs`` for the scores."""
         if inputs is None:
             raise SysfairError("retriever=single_label needs the scorers' predictions (inputs=None given)")
-        scores = inputs.scores()
+        n_labels = len(inputs.label_names)
         require(
-            self.label < scores.shape[1],
+            0 <= self.label < n_labels,
             "retriever.label",
             self.label,
-            f"a label index in 0..{scores.shape[1] - 1} (labels: {', '.join(inputs.label_names)})",
+            f"a label index in 0..{n_labels - 1} (labels: {', '.join(inputs.label_names)})",
         )
         corpus = np.bincount(session, minlength=n_sessions)
         if corpus.size and corpus.max() <= self.m:
@@ -53,5 +53,5 @@ class SingleLabelRetriever:
                 int(corpus.max()),
             )
         return top_m_per_session(
-            session=session, n_sessions=n_sessions, key=scores[:, self.label], m=self.m, rng=rng
+            session=session, n_sessions=n_sessions, key=inputs.label_scores(self.label), m=self.m, rng=rng
         )

@@ -9,6 +9,7 @@ mean embedding of the trained ones.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -150,8 +151,13 @@ class MultitaskCFScorer:
         self.net_ = net
         return self
 
-    def predict(self, data: Interactions, rows: np.ndarray) -> np.ndarray:
-        """P(Y_k = 1) for each row: ``[len(rows), K]``."""
+    def predict(
+        self, data: Interactions, rows: np.ndarray, labels: Sequence[int] | None = None
+    ) -> np.ndarray:
+        """P(Y_k = 1) for each row and label k in ``labels`` (None = all K): ``[len(rows), len(labels)]``.
+
+        The heads share one forward pass, so asking for fewer labels costs the same.
+        """
         if self.net_ is None:
             raise RuntimeError("MultitaskCFScorer.predict called before fit")
         user, item = self._ids(data)
@@ -167,4 +173,4 @@ class MultitaskCFScorer:
                     self._feats(data, r),
                 )
                 out[start : start + r.size] = torch.sigmoid(logits).numpy()
-        return out
+        return out if labels is None else out[:, list(labels)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -31,11 +32,15 @@ class RandomForestScorer:
             self.models_.append(model)
         return self
 
-    def predict(self, data: Interactions, rows: np.ndarray) -> np.ndarray:
-        """P(Y_k = 1) for each row: ``[len(rows), K]``."""
-        out = np.empty((rows.shape[0], len(self.models_)))
-        for k, (model, cols) in enumerate(zip(self.models_, data.label_features, strict=True)):
+    def predict(
+        self, data: Interactions, rows: np.ndarray, labels: Sequence[int] | None = None
+    ) -> np.ndarray:
+        """P(Y_k = 1) for each row and label k in ``labels`` (None = all K): ``[len(rows), len(labels)]``."""
+        labels = range(len(self.models_)) if labels is None else labels
+        out = np.empty((rows.shape[0], len(labels)))
+        for j, k in enumerate(labels):  # only the asked forests run: each costs a full pass
+            model, cols = self.models_[k], data.label_features[k]
             proba = model.predict_proba(data.features[np.ix_(rows, cols)])
             positive = np.flatnonzero(model.classes_ == 1.0)
-            out[:, k] = proba[:, positive[0]] if positive.size else 0.0
+            out[:, j] = proba[:, positive[0]] if positive.size else 0.0
         return out
