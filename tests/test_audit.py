@@ -216,6 +216,16 @@ def test_undefined_decomposition_raises_a_clear_error(groups: np.ndarray, match:
     assert "undefined" in str(info.value) or "need sessions of both groups" in str(info.value)
 
 
+def test_pairs_skip_groups_without_sessions() -> None:
+    """3 configured groups, group 1 absent: the default audits the one pair present, (0, 2)."""
+    log = random_log(n_sessions=300, seed=6)
+    groups = np.where(np.arange(300) < 200, 0, 2)
+    log = CandidateLog(**{**log.__dict__, "group": groups, "n_groups": 3})
+    prefs = np.array([[0.9, 0.1], [0.5, 0.5], [0.1, 0.9]])
+    audit = audit_log(log, preferences=prefs, config=AuditConfig(min_group_sessions=50))
+    assert [(d.reference, d.other) for d in audit.decompositions] == [(0, 2)]
+
+
 def test_config_checks() -> None:
     with pytest.raises(ConfigError, match="audit.alpha"):
         AuditConfig(alpha=[0.0, 0.0]).check(2)

@@ -7,6 +7,7 @@ import pytest
 
 from sysfair.candidates import CandidateLog
 from sysfair.oracle import OracleFront, _hull_events, hypervolume_regret, oracle_front, simplex_grid
+from sysfair.pareto import staircase
 from sysfair.platform import Platform
 
 PREFERENCES_2 = np.array([[0.9, 0.1], [0.1, 0.9]])
@@ -179,3 +180,13 @@ def test_oracle_needs_two_groups() -> None:
     )
     with pytest.raises(ValueError, match="2 groups"):
         oracle_front(Platform(one, PREFERENCES_2))
+
+
+def test_staircase_traces_the_dominated_region_boundary() -> None:
+    """step(where="pre") over staircase(front): height over (x[i-1], x[i]] is the i-th point's DER."""
+    front = np.array([[0.7, 0.2], [0.5, 0.9], [0.6, 0.5]])
+    x, y = staircase(front)
+    np.testing.assert_array_equal(x, [0.5, 0.6, 0.7])
+    np.testing.assert_array_equal(y, [0.9, 0.5, 0.2])
+    # the best DER attainable at utility >= 0.65 is 0.2 (only the point (0.7, 0.2) reaches it)
+    assert y[np.searchsorted(x, 0.65)] == 0.2

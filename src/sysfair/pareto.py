@@ -7,7 +7,7 @@ import torch
 from botorch.utils.multi_objective.box_decompositions.dominated import DominatedPartitioning
 from botorch.utils.multi_objective.pareto import is_non_dominated
 
-__all__ = ["hypervolume", "pareto_mask"]
+__all__ = ["hypervolume", "pareto_mask", "staircase"]
 
 
 def pareto_mask(points: np.ndarray) -> np.ndarray:
@@ -32,3 +32,13 @@ def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
         ref_point=torch.as_tensor(reference, dtype=torch.float64), Y=torch.from_numpy(points)
     )
     return float(part.compute_hypervolume())
+
+
+def staircase(front: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``front [P, 2]`` sorted by utility, as ``x [P], y [P]`` for ``step(x, y, where="pre")``.
+
+    With "pre", the height over (x[i-1], x[i]] is y[i]: the line is the boundary of the region the
+    points dominate (both objectives maximised) and never passes through unattained corners.
+    """
+    order = np.argsort(front[:, 0], kind="stable")
+    return front[order, 0], front[order, 1]

@@ -11,12 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sysfair.pareto import pareto_mask  # noqa: E402
-
-
-def _staircase(front: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(front[:, 0])
-    return front[order, 0], front[order, 1]
+from sysfair.pareto import pareto_mask, staircase  # noqa: E402
 
 
 def plot_fronts(
@@ -29,13 +24,13 @@ def plot_fronts(
     for i, pts in enumerate(points):
         ax.scatter(pts[:, 0], pts[:, 1], s=10, alpha=0.35, color=cmap(i))
         front = pts[pareto_mask(pts)]
-        ax.step(*_staircase(front), where="post", lw=0.8, alpha=0.6, color=cmap(i))
+        ax.step(*staircase(front), where="pre", lw=0.8, alpha=0.6, color=cmap(i))
     every = np.concatenate(points)
     glob = every[pareto_mask(every)]
-    ax.step(*_staircase(glob), where="post", lw=2.2, color="crimson", label="global front")
+    ax.step(*staircase(glob), where="pre", lw=2.2, color="crimson", label="global front")
     ax.scatter(glob[:, 0], glob[:, 1], s=30, color="crimson", zorder=3)
     if oracle is not None:
-        ax.plot(*_staircase(oracle), color="black", lw=1.2, ls="--", label="exact front (oracle)")
+        ax.step(*staircase(oracle), where="pre", color="black", lw=1.2, ls="--", label="exact front (oracle)")
     ax.set_xlabel("utility (mean realised utility per session)", fontsize=11)
     ax.set_ylabel("DER (1 = equal utility across groups)", fontsize=11)
     ax.set_title(title, fontsize=12)

@@ -91,7 +91,7 @@ def audit_pairs(counts: np.ndarray, config: AuditConfig) -> list[tuple[int, int]
             raise AuditError(f"audit.pair={[a, b]}: the log has groups 0..{n_groups - 1}")
         candidates = [(a, b)]
     else:
-        candidates = list(itertools.combinations(range(n_groups), 2))
+        candidates = list(itertools.combinations(present.tolist(), 2))  # groups with sessions
     pairs = []
     for a, b in candidates:
         for g in (a, b):

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sysfair.pareto import pareto_mask  # noqa: E402
+from sysfair.pareto import pareto_mask, staircase  # noqa: E402
 from sysfair.report.surfaces import Surface  # noqa: E402
 
 __all__ = ["plot_comparison", "plot_method_fronts", "plot_surfaces"]
@@ -26,11 +26,6 @@ plt.rcParams.update({"font.size": 11, "axes.titlesize": 12, "legend.fontsize": 9
 def _colours(methods: list[str]) -> dict[str, tuple[float, ...]]:
     cmap = plt.get_cmap("tab10")
     return {m: cmap(i % 10) for i, m in enumerate(methods)}
-
-
-def _staircase(front: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(front[:, 0])
-    return front[order, 0], front[order, 1]
 
 
 def plot_method_fronts(
@@ -56,8 +51,8 @@ def plot_method_fronts(
         ax.scatter(xy[:, 0], xy[:, 1], s=12, alpha=0.3, color=c, marker=marker)
         front = xy[pareto_mask(xy)]
         ax.step(
-            *_staircase(front),
-            where="post",
+            *staircase(front),
+            where="pre",
             lw=1.6,
             color=c,
             label=f"{method}: front across trials ({share.get(method, np.nan):.0%} of global front)",
@@ -65,8 +60,8 @@ def plot_method_fronts(
         ax.scatter(front[:, 0], front[:, 1], s=30, color=c, marker=marker, edgecolor="black", lw=0.4)
     if len(global_front):
         ax.step(
-            *_staircase(global_front),
-            where="post",
+            *staircase(global_front),
+            where="pre",
             lw=3,
             color="black",
             alpha=0.35,
@@ -82,8 +77,9 @@ def plot_method_fronts(
             zorder=4,
         )
     if oracle is not None and len(oracle):
-        ax.plot(
-            *_staircase(oracle[["utility", "der"]].to_numpy(float)),
+        ax.step(
+            *staircase(oracle[["utility", "der"]].to_numpy(float)),
+            where="pre",
             color="crimson",
             ls="--",
             lw=1.4,
