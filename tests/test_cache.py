@@ -77,3 +77,47 @@ def test_damaged_entry_is_rebuilt(tmp_path: Path, damage: str, caplog: pytest.Lo
     assert "rebuilding" in caplog.text
     _, _, hit = load_or_build(tmp_path, "c", SPEC, build)  # the rebuilt entry is valid again
     assert hit and build.calls == 2
+
+
+def _slow_build(marker_dir: str) -> CandidateLog:
+    """A build that takes a while and leaves one marker file per call (counts builds across processes)."""
+    import os
+    import time
+
+    Path(marker_dir, f"built-{os.getpid()}").touch()
+    time.sleep(1.0)
+    return random_log(n_sessions=40, m=5)
+
+
+def _load_or_build_in_child(cache_dir: str, marker_dir: str, out: str) -> None:
+    candidates, _, hit = load_or_build(cache_dir, "c", SPEC, lambda: _slow_build(marker_dir))
+    np.save(out, candidates.scores)
+    Path(out + ".hit").write_text(str(hit))
+
+
+def test_concurrent_processes_build_once_and_all_load_it(tmp_path: Path) -> None:
+    """Parallel sweep jobs on one config: the first builds, the others wait for its entry."""
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("needs the fork start method (POSIX)")
+    ctx = mp.get_context("fork")
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    outs = [str(tmp_path / f"scores-{i}.npy") for i in range(3)]
+    procs = [
+        ctx.Process(target=_load_or_build_in_child, args=(str(tmp_path / "cache"), str(markers), out))
+        for out in outs
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=60)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    assert len(list(markers.iterdir())) == 1  # one build for three processes
+    hits = sorted(Path(o + ".hit").read_text() for o in outs)
+    assert hits == ["False", "True", "True"]
+    first = np.load(outs[0])
+    for out in outs[1:]:
+        np.testing.assert_array_equal(np.load(out), first)
+    assert not list((tmp_path / "cache").glob("*.tmp"))  # no temp file left behind

@@ -3,6 +3,10 @@
 Each entry is ``<name>-<key>.npz`` plus a ``.json`` manifest holding the key, the cache format
 and the file's SHA-256. The manifest is written last, so an interrupted write leaves no valid
 entry; a truncated, altered or stale file fails the check and is rebuilt.
+
+Concurrent processes (the jobs of a parallel sweep) take a per-entry file lock
+(``<name>-<key>.lock``) around check-and-build: the first builds, the others wait and load its
+entry, so the scorers are trained once and no process sees another's half-written files.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock, Timeout
 
 from sysfair.candidates import CandidateLog
 
@@ -68,6 +74,22 @@ def load_or_build(
     """The cached log for ``spec`` if valid, else ``build()`` and cache it; returns (log, path, hit)."""
     key = cache_key(spec)
     cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(cache_dir / f"{name}-{key}.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        log.info("another process is building cache entry %s-%s; waiting for it", name, key)
+        lock.acquire()
+    try:
+        return _load_or_build_locked(cache_dir, name, key, spec, build)
+    finally:
+        lock.release()
+
+
+def _load_or_build_locked(
+    cache_dir: Path, name: str, key: str, spec: dict[str, Any], build: Callable[[], CandidateLog]
+) -> tuple[CandidateLog, Path, bool]:
     npz, manifest = cache_dir / f"{name}-{key}.npz", cache_dir / f"{name}-{key}.json"
     problem = _check(npz, manifest, key)
     if problem is None:
@@ -82,7 +104,7 @@ def load_or_build(
     manifest.unlink(missing_ok=True)
     candidates = build()
     candidates.save(npz)
-    tmp = manifest.with_suffix(".json.tmp")
+    tmp = manifest.with_suffix(f".json.{os.getpid()}.tmp")
     tmp.write_text(
         json.dumps(
             {"format": FORMAT_VERSION, "key": key, "sha256": _sha256(npz), "spec": spec},
