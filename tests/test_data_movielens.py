@@ -12,6 +12,7 @@ from sysfair.build import build_candidate_log
 from sysfair.data import load_dataset
 from sysfair.data.configs import MovieLensConfig
 from sysfair.data.errors import DataError, DataNotFoundError
+from sysfair.errors import SysfairError
 from sysfair.model_audit import model_audit
 from sysfair.retrievers.configs import RandomRetrieverConfig
 from sysfair.scorers.configs import RandomForestConfig
@@ -161,3 +162,33 @@ def test_movielens_100k_pipeline() -> None:
     assert 0.62 < audit.loc[("watch", "all"), "auc"] < 0.8
     assert 0.58 < audit.loc[("like", "all"), "auc"] < 0.8
     assert (audit["auc_gap"] < 0.03).all()
+
+
+def test_attribute_assignment_keeps_gender_as_the_group(tmp_path: Path) -> None:
+    """preferences.assignment=attribute: each serving session's group is its user's gender."""
+    cfg = tiny_cfg(write_100k(tmp_path / "ml"))
+    scorer = RandomForestConfig(n_estimators=5, n_jobs=1)
+    log = build_candidate_log(cfg, scorer, RandomRetrieverConfig(), [0.5, 0.5], 0, "attribute")
+    data = load_dataset(cfg, np.random.default_rng(np.random.SeedSequence(0).spawn(4)[0]))
+    corpus = [set(data.item[data.session == j].tolist()) for j in range(data.n_sessions)]
+    for items, g in zip(log.item_ids, log.group, strict=True):
+        # the data sessions whose corpus holds every retrieved item: all of that gender
+        owners = [j for j in range(data.n_sessions) if set(items[items >= 0].tolist()) <= corpus[j]]
+        assert owners and all(data.session_group[j] == g for j in owners)
+    assert set(log.group.tolist()) == {0, 1}
+    with pytest.raises(SysfairError, match="has 2 groups in its attribute"):
+        build_candidate_log(cfg, scorer, RandomRetrieverConfig(), [0.4, 0.3, 0.3], 0, "attribute")
+
+
+def test_attribute_assignment_needs_a_group_attribute() -> None:
+    from sysfair.data.configs import SyntheticConfig
+
+    with pytest.raises(SysfairError, match="dataset=synthetic has none"):
+        build_candidate_log(
+            SyntheticConfig(n_sessions=50),
+            RandomForestConfig(n_estimators=5, n_jobs=1),
+            RandomRetrieverConfig(),
+            [0.8, 0.2],
+            0,
+            "attribute",
+        )

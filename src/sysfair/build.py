@@ -9,6 +9,7 @@ import numpy as np
 
 from sysfair.candidates import CandidateLog
 from sysfair.data import load_dataset
+from sysfair.errors import SysfairError
 from sysfair.retrievers import RetrievalInputs, make_retriever
 from sysfair.scorers import make_scorer
 
@@ -22,10 +23,40 @@ def assign_groups(n: int, prevalences: np.ndarray, rng: np.random.Generator) -> 
     return rng.permutation(np.repeat(np.arange(len(counts)), counts))
 
 
+def attribute_groups(data: Any, dataset_name: str, n_groups: int) -> np.ndarray:
+    """The dataset's own group of each session ``[S]`` (-1 = unknown), checked against n_groups."""
+    hint = data.session_group
+    if hint is None:
+        raise SysfairError(
+            f"preferences.assignment=attribute needs a dataset with a group attribute; dataset="
+            f"{dataset_name} has none (movielens: gender from u.user/users.dat; modcloth, "
+            "electronics: user_attr). Use preferences.assignment=scrambled"
+        )
+    found = int(hint.max()) + 1 if (hint >= 0).any() else 0
+    if found != n_groups:
+        raise SysfairError(
+            f"preferences.assignment=attribute: dataset={dataset_name} has {found} groups in its "
+            f"attribute, but preferences.prevalences has {n_groups} entries; give {found} "
+            f"prevalences and {found} rows of preferences.weights"
+        )
+    return np.asarray(hint)
+
+
 def build_candidate_log(
-    dataset: Any, scorer: Any, retriever: Any, prevalences: list[float], seed: int
+    dataset: Any,
+    scorer: Any,
+    retriever: Any,
+    prevalences: list[float],
+    seed: int,
+    assignment: str = "scrambled",
 ) -> CandidateLog:
-    """Everything that depends on (dataset, scorer, retriever, prevalences, seed) and nothing else."""
+    """Everything that depends on (dataset, scorer, retriever, prevalences, seed, assignment).
+
+    ``assignment="scrambled"`` (the paper's) draws serving sessions' groups at random with exactly
+    ``prevalences``; ``"attribute"`` keeps the dataset's own group attribute (MovieLens gender,
+    marketBias ``user_attr``), drops serving sessions without it, and ignores ``prevalences``
+    beyond their number: groups then differ in their features X, as real groups do.
+    """
     data_rng, split_rng, retrieve_rng, group_rng = (
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
     )
@@ -43,8 +74,12 @@ def build_candidate_log(
     )
     model = make_scorer(scorer, seed=seed).fit(data, data.rows_of(model_mask))
 
-    pool = np.flatnonzero(~model_mask)
-    pool_rows = data.rows_of(~model_mask)
+    serving = ~model_mask
+    if assignment == "attribute":
+        hint = attribute_groups(data, dataset.name, len(prevalences))
+        serving &= hint >= 0
+    pool = np.flatnonzero(serving)
+    pool_rows = data.rows_of(serving)
     renumber = np.full(data.n_sessions, -1)
     renumber[pool] = np.arange(pool.size)
     inputs = RetrievalInputs(  # what ranked retrievers may use; scores only computed if asked for
@@ -69,7 +104,11 @@ def build_candidate_log(
         scores=scores,
         labels=labels,
         mask=mask,
-        group=assign_groups(n_s, np.asarray(prevalences), group_rng),
+        group=(
+            hint[pool].astype(np.int64)
+            if assignment == "attribute"
+            else assign_groups(n_s, np.asarray(prevalences), group_rng)
+        ),
         session_features=data.session_features[pool].astype(np.float32),
         item_ids=item_ids,
         label_names=data.label_names,

@@ -26,8 +26,11 @@ from sysfair.scorers.configs import SCORER_SCHEMAS
 class PreferencesConfig:
     """Groups: who they are (prevalences) and what they value (true weights alpha*(g)).
 
-    Groups are assigned to serving sessions at random with exactly these shares (the paper
-    scrambles groups so that Y | X does not depend on the group). Row g of ``weights`` holds
+    ``assignment``: ``scrambled`` (default, the paper's) assigns groups to serving sessions at
+    random with exactly these shares, so that Y | X does not depend on the group; ``attribute``
+    keeps the dataset's own group attribute (MovieLens gender, marketBias ``user_attr``; sessions
+    without it are dropped), whose shares are the data's: groups then differ in their features
+    X, which is what the audit's feature-shift terms measure. Row g of ``weights`` holds
     alpha*(g), one weight > 0 per label.
     """
 
@@ -35,8 +38,15 @@ class PreferencesConfig:
     # list[Any]: OmegaConf rejects ints inside nested float lists; check() validates the numbers.
     weights: list[Any] = field(default_factory=lambda: [[0.9, 0.1], [0.1, 0.9]])
     prevalences: list[float] = field(default_factory=lambda: [0.8, 0.2])
+    assignment: str = "scrambled"
 
     def check(self, n_labels: int) -> None:
+        require(
+            self.assignment in ("scrambled", "attribute"),
+            "preferences.assignment",
+            self.assignment,
+            "scrambled (random groups at preferences.prevalences) or attribute (the dataset's own)",
+        )
         prev = list(self.prevalences)
         require(len(prev) >= 2, "preferences.prevalences", prev, "shares of at least 2 groups")
         for g, x in enumerate(prev):

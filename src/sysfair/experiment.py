@@ -90,6 +90,7 @@ def candidate_log(cfg: Any, launch_dir: Path) -> CandidateLog:
         "scorer": OmegaConf.to_container(OmegaConf.structured(cfg.scorer)),
         "retriever": OmegaConf.to_container(OmegaConf.structured(cfg.retriever)),
         "prevalences": list(cfg.preferences.prevalences),
+        "assignment": cfg.preferences.assignment,
         "seed": cfg.seed,
     }
     cache_dir = Path(cfg.cache_dir)
@@ -98,12 +99,24 @@ def candidate_log(cfg: Any, launch_dir: Path) -> CandidateLog:
 
     def build() -> CandidateLog:
         return build_candidate_log(
-            cfg.dataset, cfg.scorer, cfg.retriever, list(cfg.preferences.prevalences), cfg.seed
+            cfg.dataset,
+            cfg.scorer,
+            cfg.retriever,
+            list(cfg.preferences.prevalences),
+            cfg.seed,
+            cfg.preferences.assignment,
         )
 
     candidates, path, hit = load_or_build(cache_dir, f"candidates-{cfg.dataset.name}", spec, build)
     verb = "loaded from cache" if hit else "built and cached at"
     print(f"CandidateLog {verb} {path}", file=sys.stderr)
+    if cfg.preferences.assignment == "attribute":
+        shares = np.bincount(candidates.group, minlength=candidates.n_groups) / candidates.group.size
+        print(
+            f"groups from dataset={cfg.dataset.name}'s own attribute, shares "
+            f"{' / '.join(f'{x:.3f}' for x in shares)} (preferences.prevalences not used)",
+            file=sys.stderr,
+        )
     return candidates
 
 

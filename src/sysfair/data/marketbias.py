@@ -25,7 +25,9 @@ Recipe (sysfair's reading of the paper):
 - Groups: ``user_attr`` is kept as ``session_group`` (codes by decreasing frequency, -1 for
   users without it; those users stay in the data). build.py re-assigns groups at random with
   ``preferences.prevalences`` (80/20 by default) for every session, with or without
-  ``user_attr``, as the paper scrambles groups.
+  ``user_attr``, as the paper scrambles groups. ``preferences.assignment=attribute`` keeps
+  ``user_attr`` instead and drops the serving sessions without it; as ``user_attr`` is also a
+  feature, the groups then do not overlap in X (the audit's shared space is nearly empty).
 """
 
 from __future__ import annotations

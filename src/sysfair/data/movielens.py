@@ -20,9 +20,10 @@ Sessions and corpora (sysfair's choice; the paper does not specify them):
   watch.
 - Row features are [X (genres of recent watches), Z (the movie's genre flags)]; both scorers use
   all of them. ``Interactions.user`` holds the user ids (for collaborative filtering).
-- Gender is not used by the scorers; it is kept as ``session_group`` (0 = M, 1 = F) for reference
-  only: build.py scrambles groups at random with ``preferences.prevalences`` (80/20), as the paper
-  does, so that Y | X does not depend on the group.
+- Gender is not used by the scorers; it is kept as ``session_group`` (0 = M, 1 = F). By default
+  build.py scrambles groups at random with ``preferences.prevalences`` (80/20), as the paper
+  does, so that Y | X does not depend on the group; ``preferences.assignment=attribute`` keeps
+  gender instead (about 71% / 29% of sessions), whose genre histories X differ.
 
 File formats, detected from the folder's content: 100K (``u.data`` tab-separated
 ``user item rating timestamp``; ``u.item`` ``|``-separated with 19 genre flags, latin-1;
