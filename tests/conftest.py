@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,19 @@ from omegaconf import DictConfig
 
 from sysfair.app import CONF_DIR  # registers the structured configs
 from sysfair.candidates import CandidateLog
+
+
+def ml100k_path() -> Path:
+    """The shared MovieLens 100K folder: $SYSFAIR_DATA_DIR/ml-100k, else ../shared/data/ml-100k."""
+    env = os.environ.get("SYSFAIR_DATA_DIR")
+    base = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+    return base / "ml-100k"
+
+
+ML100K = ml100k_path()
+needs_ml100k = pytest.mark.skipif(
+    not (ML100K / "u.data").is_file(), reason=f"MovieLens 100K not found at {ML100K} (set SYSFAIR_DATA_DIR)"
+)
 
 # Overrides that make a full experiment take seconds.
 TINY = [

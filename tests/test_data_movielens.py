@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ML100K, needs_ml100k
 
 from sysfair.build import build_candidate_log
 from sysfair.data import load_dataset
@@ -140,15 +140,9 @@ def test_non_utf8_bytes_do_not_crash(tmp_path: Path) -> None:
     assert data.labels.shape[0] > 0
 
 
-def _ml100k() -> Path:
-    env = os.environ.get("SYSFAIR_DATA_DIR")
-    base = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
-    return base / "ml-100k"
-
-
-@pytest.mark.skipif(not (_ml100k() / "u.data").is_file(), reason=f"MovieLens 100K not found at {_ml100k()}")
+@needs_ml100k
 def test_movielens_100k_pipeline() -> None:
-    dataset = MovieLensConfig(path=str(_ml100k()), impute_n_estimators=20, impute_min_samples_leaf=20)
+    dataset = MovieLensConfig(path=str(ML100K), impute_n_estimators=20, impute_min_samples_leaf=20)
     scorer = RandomForestConfig(n_estimators=50, min_samples_leaf=5)
     log = build_candidate_log(dataset, scorer, RandomRetrieverConfig(), [0.8, 0.2], seed=0)
     assert 3000 < log.n_sessions < 4000  # 80% of ~4,500 sessions

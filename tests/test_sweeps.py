@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import ML100K, needs_ml100k
 from hydra import compose, initialize_config_dir
 from mlflow.tracking import MlflowClient
 
@@ -24,33 +26,43 @@ def test_sweep_definitions_compose(name: str) -> None:
     assert "optimizer" in params and "fair_nehvi" in params.optimizer
 
 
-def test_smoke_sweep_runs_and_reports(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "datasets",
+    ["smoke_synthetic", pytest.param("smoke_synthetic,smoke_movielens", marks=needs_ml100k)],
+)
+def test_smoke_sweep_runs_and_reports(tmp_path: Path, datasets: str) -> None:
     proc = subprocess.run(
         [
             sys.executable,
             str(REPO / "run.py"),
             "-m",
             "+sweep=smoke",
+            f"dataset={datasets}",  # command-line sweeps take precedence over the sweep file's
             "optimizer=random,sobol",
-            "dataset.n_sessions=300",
             "scorer.n_estimators=10",
             "trials.n_jobs=1",
             "progress=false",
         ],
         cwd=tmp_path,
+        env={**os.environ, "SYSFAIR_MOVIELENS": str(ML100K)},
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     (sweep_dir,) = (tmp_path / "multirun").iterdir()
-    assert (sweep_dir / "report" / "report.md").stat().st_size > 0
+    report = (sweep_dir / "report" / "report.md").read_text()
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     exp = client.get_experiment_by_name("sysfair")
     parents = [r for r in client.search_runs([exp.experiment_id]) if "mlflow.parentRunId" not in r.data.tags]
-    experiments = [r for r in parents if r.data.tags.get("optimizer") in ("random", "sobol")]
-    assert len(experiments) == 2
+    experiments = [r for r in parents if r.data.tags.get("mode") != "report"]
+    names = {"smoke_synthetic": "synthetic", "smoke_movielens": "movielens"}
+    want = {(names[d], o) for d in datasets.split(",") for o in ("random", "sobol")}
+    assert {(r.data.tags["dataset"], r.data.tags["optimizer"]) for r in experiments} == want
+    assert len(experiments) == len(want)
     assert {r.data.tags["sweep"] for r in experiments} == {sweep_dir.name}
+    for name in {names[d] for d in datasets.split(",")}:
+        assert name in report
 
 
 def test_parallel_jobs_share_one_sqlite_store(tmp_path: Path) -> None:
