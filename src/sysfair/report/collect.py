@@ -20,6 +20,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from sysfair.errors import SysfairError
+from sysfair.experiment import SUMMARY_KEYS
 
 __all__ = [
     "SWEEP_TAG",
@@ -46,15 +47,7 @@ _NOT_SETTING = (
     "mode",
     "audit.",
 )
-TRIAL_METRICS = (
-    "best_utility",
-    "best_der",
-    "hypervolume",
-    "hypervolume_regret",
-    "observed_hypervolume",
-    "seconds",
-    "n_fallbacks",
-)
+TRIAL_METRICS = (*SUMMARY_KEYS, "n_fallbacks")  # what each trial's nested run logged at the end
 
 
 class ReportError(SysfairError):
