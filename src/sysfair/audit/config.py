@@ -33,6 +33,7 @@ class AuditConfig:
     propensity_clip: float = 1e-3  # e(x) clipped to [clip, 1 - clip]
     pair: list[int] | None = None
     min_group_sessions: int = 50  # fewer sessions in a group of a pair: decomposition undefined
+    n_bootstrap: int = 200  # resamples for the terms' standard errors (0 = none)
     n_bins: int = 10  # calibration bins (ECE, reliability diagrams)
     lemma_grid_points: int = 201  # directions of the Lemma 2.3 grid (simplex lattice)
     lemma_tolerance: float = 0.01  # Lemma 2.3 "holds" if relative regret <= this
@@ -92,6 +93,12 @@ class AuditConfig:
             "audit.min_group_sessions",
             self.min_group_sessions,
             "an integer >= 2",
+        )
+        require(
+            self.n_bootstrap == 0 or self.n_bootstrap >= 2,
+            "audit.n_bootstrap",
+            self.n_bootstrap,
+            "0 (no standard errors) or an integer >= 2",
         )
         require(self.n_bins >= 1, "audit.n_bins", self.n_bins, "an integer >= 1")
         require(

@@ -41,6 +41,11 @@ class GapDecomposition:
     term6: float  # E_S[U_0] - E_0[U_0]
     residual: float  # term4 + term5 + term6 - total (float rounding only)
     effective_sample_size: float  # Kish ESS of the shared-space weights
+    # bootstrap standard errors (sysfair.audit.uncertainty); NaN when not computed
+    se_total: float = float("nan")
+    se_term4: float = float("nan")
+    se_term5: float = float("nan")
+    se_term6: float = float("nan")
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sysfair.audit.decomposition import GapDecomposition  # noqa: E402
 from sysfair.audit.system_audit import SystemAudit  # noqa: E402
 from sysfair.candidates import CandidateLog  # noqa: E402
 from sysfair.model_audit import format_model_audit, reliability_curve  # noqa: E402
@@ -58,6 +59,12 @@ def text_table(df: pd.DataFrame, digits: int = 4) -> str:
     return "\n".join(lines)
 
 
+def _standard_errors(d: GapDecomposition) -> str:
+    """``"0.0040 / 0.0021 / 0.0035 / 0.0019"``, or ``"-"`` without a bootstrap."""
+    values = (d.se_total, d.se_term4, d.se_term5, d.se_term6)
+    return "-" if all(np.isnan(values)) else " / ".join(f"{x:.4f}" for x in values)
+
+
 def _tables(audit: SystemAudit) -> dict[str, pd.DataFrame]:
     """Every section's table, shared by the text and the Markdown output."""
     dec = pd.DataFrame(
@@ -73,6 +80,7 @@ def _tables(audit: SystemAudit) -> dict[str, pd.DataFrame]:
                 "(4)+(5)+(6)": d.term4 + d.term5 + d.term6,
                 "residual": f"{d.residual:.1e}",
                 "ESS of S_X": d.effective_sample_size,
+                "bootstrap SE gap / (4) / (5) / (6)": _standard_errors(d),
             }
             for d in audit.decompositions
         ]
@@ -187,11 +195,14 @@ def plot_decomposition(audit: SystemAudit, path: Path) -> None:
     colors = ["tab:blue", "tab:orange", "tab:green", "black"]
     for i, (name, color) in enumerate(zip(names, colors, strict=True)):
         vals = [[d.term4, d.term5, d.term6, d.total][i] for d in audit.decompositions]
+        errs = [[d.se_term4, d.se_term5, d.se_term6, d.se_total][i] for d in audit.decompositions]
         x = np.arange(n) + (i - 1.5) * width
         ax.bar(
             x,
             vals,
             width,
+            yerr=None if np.all(np.isnan(errs)) else 1.96 * np.nan_to_num(np.asarray(errs)),
+            capsize=3,
             label=name,
             color=color,
             alpha=0.85 if i < 3 else 0.6,
@@ -205,6 +216,7 @@ def plot_decomposition(audit: SystemAudit, path: Path) -> None:
     ax.set_title(
         "Utility gap E_1[U_1] - E_0[U_0] and its terms (4)-(6)\n"
         f"serving alpha = {audit.alpha.round(3).tolist()}"
+        + ("; whiskers: ±1.96 bootstrap SE" if not np.isnan(audit.decompositions[0].se_total) else "")
     )
 
     ax.legend(fontsize=8)

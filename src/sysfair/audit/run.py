@@ -52,6 +52,10 @@ def audit_summary_metrics(audit: SystemAudit) -> dict[str, float]:
         for name in ("total", "term4", "term5", "term6", "residual", "effective_sample_size"):
             out[f"{p}.{name}"] = getattr(d, name)
         out[f"{p}.mean_reference"], out[f"{p}.mean_other"] = d.mean_reference, d.mean_other
+        for name in ("total", "term4", "term5", "term6"):
+            se = getattr(d, f"se_{name}")
+            if se == se:  # not NaN: the bootstrap ran
+                out[f"{p}.se_{name}"] = se
     for b in audit.bounds:
         p = f"bound.{b.reference}_{b.other}"
         out[f"{p}.total"], out[f"{p}.best_scale"], out[f"{p}.respected"] = (

@@ -8,7 +8,7 @@ folder and MLflow.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from sysfair.audit.errors import AuditError
 from sysfair.audit.lemma import lemma_check
 from sysfair.audit.propensity import fit_propensity, make_propensity_model, shared_space_weights
 from sysfair.audit.retrieval import RetrievalGap, retrieval_gap, session_retrieval_quality
+from sysfair.audit.uncertainty import bootstrap_standard_errors
 from sysfair.candidates import CandidateLog
 from sysfair.model_audit import model_audit
 from sysfair.platform import Platform
@@ -171,14 +172,16 @@ def audit_log(
         )
         w = shared_space_weights(propensity=e, treated=is_other, clip=config.propensity_clip)
         weights[(ref, other)] = (idx, w)
-        dec = utility_gap_decomposition(
-            utility_reference=utilities[idx, ref],
-            utility_other=utilities[idx, other],
-            is_other=is_other,
-            weights=w,
-            reference=ref,
-            other=other,
-        )
+        pair_inputs = {
+            "utility_reference": utilities[idx, ref],
+            "utility_other": utilities[idx, other],
+            "is_other": is_other,
+            "weights": w,
+        }
+        dec = utility_gap_decomposition(**pair_inputs, reference=ref, other=other)
+        if config.n_bootstrap:
+            se = bootstrap_standard_errors(**pair_inputs, n_resamples=config.n_bootstrap, seed=seed)
+            dec = replace(dec, **{f"se_{term}": value for term, value in se.items()})
         decompositions.append(dec)
         bounds.append(
             preference_bound(
