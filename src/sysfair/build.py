@@ -61,6 +61,8 @@ def build_candidate_log(
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
     )
     data = load_dataset(dataset, data_rng)
+    # checked before any training: a wrong assignment fails in seconds, not after the scorers
+    hint = attribute_groups(data, dataset.name, len(prevalences)) if assignment == "attribute" else None
     n_model = max(1, round(dataset.model_fraction * data.n_sessions))
     model_mask = np.zeros(data.n_sessions, dtype=bool)
     model_mask[split_rng.choice(data.n_sessions, size=n_model, replace=False)] = True
@@ -74,10 +76,7 @@ def build_candidate_log(
     )
     model = make_scorer(scorer, seed=seed).fit(data, data.rows_of(model_mask))
 
-    serving = ~model_mask
-    if assignment == "attribute":
-        hint = attribute_groups(data, dataset.name, len(prevalences))
-        serving &= hint >= 0
+    serving = ~model_mask if hint is None else ~model_mask & (hint >= 0)
     pool = np.flatnonzero(serving)
     pool_rows = data.rows_of(serving)
     renumber = np.full(data.n_sessions, -1)
@@ -105,9 +104,9 @@ def build_candidate_log(
         labels=labels,
         mask=mask,
         group=(
-            hint[pool].astype(np.int64)
-            if assignment == "attribute"
-            else assign_groups(n_s, np.asarray(prevalences), group_rng)
+            assign_groups(n_s, np.asarray(prevalences), group_rng)
+            if hint is None
+            else hint[pool].astype(np.int64)
         ),
         session_features=data.session_features[pool].astype(np.float32),
         item_ids=item_ids,
