@@ -129,13 +129,15 @@ def main() -> None:
     results = {name: [Stored(r) for r in records[name]] for name in args.methods}
 
     print(f"\nper-step ask() time [s] (median / min / max over trials), n_jobs={args.n_jobs}")
-    print(f"{'method':<16}" + "".join(f"{f'{n} obs':>24}" for n in STEPS))
+    print(f"{'method':<16}" + "".join(f"{f'{n} obs':>24}" for n in STEPS) + f"{'median, steps >= 5':>20}")
     for name, trials in results.items():
         cells = []
         for n in STEPS:
             t = np.array([r.ask_seconds[n] for r in trials if r.ask_seconds.shape[0] > n])
             cells.append(f"{np.median(t):.3f} / {t.min():.3f} / {t.max():.3f}" if t.size else "-")
-        print(f"{name:<16}" + "".join(f"{c:>24}" for c in cells))
+        model_steps = np.concatenate([r.ask_seconds[STEPS[0] :] for r in trials])  # after 5 Sobol points
+        overall = f"{np.median(model_steps):.3f}" if model_steps.size else "-"
+        print(f"{name:<16}" + "".join(f"{c:>24}" for c in cells) + f"{overall:>20}")
 
     print(
         f"\npaired comparison, {args.iterations} iterations, "
