@@ -201,3 +201,21 @@ def test_degenerate_alpha_never_proposed() -> None:
     """The floor keeps every alpha_k > 0, also on the box's faces where BO likes to go."""
     _, alphas = run("ei", 2, seed=5, n_iter=6, objective=bowl_2d, space="box")
     assert np.all(alphas >= 1e-6)
+
+
+def test_count_warnings_counts_known_ones_and_reemits_others() -> None:
+    """optimize_acqf's restart notes are counted, an unknown warning still reaches the caller."""
+    import warnings
+    from collections import Counter
+
+    from sysfair.optimizers.gp import count_warnings
+
+    counter: Counter[str] = Counter()
+    with warnings.catch_warnings(record=True) as outside:
+        warnings.simplefilter("always")
+        with count_warnings(counter):
+            warnings.warn("Optimization failed in `gen_candidates_scipy` ...", RuntimeWarning, stacklevel=1)
+            warnings.warn("Optimization failed on the second try, after ...", RuntimeWarning, stacklevel=1)
+            warnings.warn("something new", UserWarning, stacklevel=1)
+    assert counter == {"AcquisitionRestart": 1, "AcquisitionRestartFailed": 1}
+    assert [str(w.message) for w in outside] == ["something new"]

@@ -92,6 +92,7 @@ def jitter(value: float) -> Iterator[None]:
 
 
 _RESTART_NOTE = "Optimization failed in `gen_candidates_scipy`"
+_SECOND_FAILURE_NOTE = "Optimization failed on the second try"  # kept the best candidate anyway
 
 
 @contextmanager
@@ -102,7 +103,9 @@ def count_warnings(counter: Counter) -> Iterator[None]:
     purpose), ``InputDataWarning``, ``OptimizationWarning`` (L-BFGS stopped early, a fitting detail),
     ``BadInitialCandidatesWarning`` (a flat acquisition, common for qEHVI late in a run) and
     GPyTorch's ``NumericalWarning`` (jitter added); ``optimize_acqf``'s RuntimeWarning that it
-    retries from new initial conditions is counted as ``AcquisitionRestart``.
+    retries from new initial conditions is counted as ``AcquisitionRestart``, and its warning that
+    the retry failed as well (the best candidate found is still returned) as
+    ``AcquisitionRestartFailed``.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -110,6 +113,8 @@ def count_warnings(counter: Counter) -> Iterator[None]:
     for w in caught:
         if issubclass(w.category, RuntimeWarning) and str(w.message).startswith(_RESTART_NOTE):
             counter["AcquisitionRestart"] += 1  # optimize_acqf retried from new starting points
+        elif issubclass(w.category, RuntimeWarning) and str(w.message).startswith(_SECOND_FAILURE_NOTE):
+            counter["AcquisitionRestartFailed"] += 1  # the retry failed too; its best point is used
         elif issubclass(w.category, _KNOWN_WARNINGS) or str(w.message).startswith(_SPARSE_NOTE):
             counter[w.category.__name__] += 1
             log.debug("%s: %s", w.category.__name__, w.message)
