@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -54,7 +55,7 @@ def audit_summary_metrics(audit: SystemAudit) -> dict[str, float]:
         out[f"{p}.mean_reference"], out[f"{p}.mean_other"] = d.mean_reference, d.mean_other
         for name in ("total", "term4", "term5", "term6"):
             se = getattr(d, f"se_{name}")
-            if se == se:  # not NaN: the bootstrap ran
+            if not math.isnan(se):  # the bootstrap ran
                 out[f"{p}.se_{name}"] = se
     for b in audit.bounds:
         p = f"bound.{b.reference}_{b.other}"
