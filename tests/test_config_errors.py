@@ -53,6 +53,7 @@ def test_typo_and_wrong_type(compose_cfg) -> None:
         ("trials.batch_size=100000", "trials.batch_size", "at most the"),
         ("trials.n_iterations=0", "trials.n_iterations", ">= 1"),
         ("preferences.weights=[[1,0],[0,1]]", "preferences.weights[0][1]", "> 0"),
+        ("optimizer=fair_ehvi optimizer.hvi=exact", "optimizer.hvi", "'inclusion_exclusion'"),
     ],
 )
 def test_clear_error_and_nothing_written(compose_cfg, override: str, key: str, allowed: str) -> None:
