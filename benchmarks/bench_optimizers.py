@@ -31,9 +31,8 @@ from sysfair.config import register_configs
 from sysfair.experiment import candidate_log
 from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
 from sysfair.oracle import hypervolume_regret, oracle_front
-from sysfair.pareto import hypervolume
 from sysfair.platform import Platform
-from sysfair.trials import TrialResult, iter_trials
+from sysfair.trials import TrialResult, iter_trials, noise_free_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("random", "sobol", "ei", "fair_ehvi", "fair_nehvi", "constrained_ei", "parego")
@@ -88,12 +87,7 @@ class Stored:
 
     def summary(self, reference: np.ndarray) -> dict[str, float]:
         """Noise-free scores of the tried alphas, as :meth:`TrialResult.summary`."""
-        return {
-            "best_utility": float(np.nanmax(self.exact_utility)),
-            "best_der": float(np.nanmax(self.exact_der)),
-            "hypervolume": hypervolume(np.column_stack([self.exact_utility, self.exact_der]), reference),
-            "seconds": self.seconds,
-        }
+        return {**noise_free_scores(self.exact_utility, self.exact_der, reference), "seconds": self.seconds}
 
 
 def load_platform(args: argparse.Namespace):
