@@ -26,6 +26,7 @@ import numpy as np
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 from scipy.stats import wilcoxon
+from tqdm.auto import tqdm
 
 from sysfair.config import register_configs
 from sysfair.experiment import candidate_log
@@ -117,7 +118,8 @@ def main() -> None:
             continue
         trials_cfg = replace(obj.trials, n_trials=n_trials, n_iterations=args.iterations, n_jobs=args.n_jobs)
         start = time.perf_counter()
-        records[name] = [to_record(r) for r in iter_trials(platform, OPTIMIZER_SCHEMAS[name](), trials_cfg)]
+        trials = iter_trials(platform, OPTIMIZER_SCHEMAS[name](), trials_cfg)
+        records[name] = [to_record(r) for r in tqdm(trials, total=n_trials, desc=name, unit="trial")]
         print(f"{name}: {n_trials} trials in {time.perf_counter() - start:.1f} s", flush=True)
         save_results(args.out, args.iterations, args.seed, records)
     results = {name: [Stored(r) for r in records[name]] for name in args.methods}
