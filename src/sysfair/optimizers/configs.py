@@ -174,7 +174,7 @@ class FairEHVIConfig(FairConfig):
     """The paper's Fair EHVI: qEHVI with ``q`` candidates per step.
 
     ``hvi``: how the qEHVI estimate is computed, with identical values: ``sweep`` (exact 2-D sweep,
-    a few seconds per step) or ``inclusion_exclusion`` (BoTorch's, the paper's cost: ~30 s/step).
+    10-13 s per step) or ``inclusion_exclusion`` (BoTorch's, the paper's cost: 45-60 s per step).
     """
 
     name: str = "fair_ehvi"

@@ -77,8 +77,8 @@ class FairBO(BayesianOptimizer):
 class FairEHVI(FairBO):
     """The paper's Fair EHVI: qEHVI, q candidates per step by sequential greedy optimisation.
 
-    BoTorch's inclusion-exclusion over 2^q subsets takes ~30 s per step for q = 10; the default
-    ``sweep`` gives the same values in a few seconds. The non-log qEHVI is asked for on purpose;
+    BoTorch's inclusion-exclusion over 2^q subsets takes 45-60 s per step for q = 10; the default
+    ``sweep`` gives the same values in 10-13 s (one core). The non-log qEHVI is asked for on purpose;
     its ``NumericsWarning`` is suppressed.
     """
 
