@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 
 from sysfair.config import register_configs
 from sysfair.experiment import candidate_log
-from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
+from sysfair.optimizers.configs import HVI_ALGORITHMS, OPTIMIZER_SCHEMAS
 from sysfair.oracle import hypervolume_regret, oracle_front
 from sysfair.platform import Platform
 from sysfair.trials import TrialResult, iter_trials, noise_free_scores
@@ -48,7 +48,7 @@ def parse_args() -> argparse.Namespace:
     )
     p.add_argument(
         "--ehvi-hvi",
-        choices=("sweep", "inclusion_exclusion"),
+        choices=HVI_ALGORITHMS,
         default="sweep",
         help="how fair_ehvi computes qEHVI (same values; inclusion_exclusion is BoTorch's, ~5x slower)",
     )

@@ -10,8 +10,11 @@ gradients.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from botorch.acquisition.multi_objective import qExpectedHypervolumeImprovement
+from botorch.models.model import Model
 from torch import Tensor
 
 __all__ = ["hypervolume_2d", "qExpectedHypervolumeImprovement2D"]
@@ -37,9 +40,10 @@ class qExpectedHypervolumeImprovement2D(qExpectedHypervolumeImprovement):
     Drop-in for BoTorch's class (same constructor); ``forward(X [b, q, D]) -> [b]``.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        partitioning = kwargs.get("partitioning", args[2] if len(args) > 2 else None)
+    def __init__(
+        self, model: Model, ref_point: list[float] | Tensor, partitioning: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(model, ref_point, partitioning, **kwargs)
         front = partitioning.pareto_Y
         if front.shape[-1] != 2 or front.ndim != 2 or self.constraints is not None:
             raise ValueError(
