@@ -3,7 +3,7 @@
 import hydra
 from omegaconf import DictConfig
 
-from sysfair.app import task
+from sysfair.cli.app import task
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")

@@ -3,7 +3,7 @@
 For each method: per-step ask() time (median, min, max over trials) with 5, 10 and 19 observations
 told, and over paired trials (trial i of every method sees the same seed and user batches) the
 noise-free hypervolume of the alphas it tried (TrialResult.summary, reference trials.reference_point),
-the hypervolume regret against the exact oracle when ``sysfair.oracle`` is available, and the wall
+the hypervolume regret against the exact oracle when ``sysfair.system.oracle`` is available, and the wall
 time per trial. Paired Wilcoxon signed-rank p-values: fair_nehvi vs fair_ehvi and vs random.
 
     python benchmarks/bench_optimizers.py                        # 20 trials x 20 iterations
@@ -28,12 +28,12 @@ from omegaconf import OmegaConf
 from scipy.stats import wilcoxon
 from tqdm.auto import tqdm
 
-from sysfair.config import register_configs
-from sysfair.experiment import candidate_log
+from sysfair.cli.schema import register_configs
+from sysfair.experiment.runner import candidate_log
+from sysfair.experiment.trials import TrialResult, iter_trials, noise_free_scores
 from sysfair.optimizers.configs import HVI_ALGORITHMS, OPTIMIZER_SCHEMAS
-from sysfair.oracle import hypervolume_regret, oracle_front
-from sysfair.platform import Platform
-from sysfair.trials import TrialResult, iter_trials, noise_free_scores
+from sysfair.system.oracle import hypervolume_regret, oracle_front
+from sysfair.system.platform import Platform
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("random", "sobol", "ei", "fair_ehvi", "fair_nehvi", "constrained_ei", "parego")
@@ -165,7 +165,7 @@ def main() -> None:
             line += f"{rg.mean():>11.4f} ± {rg.std(ddof=1) if len(rg) > 1 else 0:.4f}"
         print(line)
     if not regret:
-        print("(hypervolume regret: sysfair.oracle not available)")
+        print("(hypervolume regret: sysfair.system.oracle not available)")
 
     print("\npaired Wilcoxon signed-rank on hypervolume: two-sided p, and one-sided p of 'a worse than b'")
     for a, b in (("fair_nehvi", "fair_ehvi"), ("fair_nehvi", "random"), ("fair_nehvi", "ei")):

@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sysfair.candidates import CandidateLog
-from sysfair.platform import Platform, directions
+from sysfair.system.candidates import CandidateLog
+from sysfair.system.platform import Platform, directions
 
 PREFS = np.array([[0.9, 0.1], [0.1, 0.9]])
 

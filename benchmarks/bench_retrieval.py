@@ -15,7 +15,6 @@ import argparse
 import time
 
 from sysfair.audit.retrieval import session_retrieval_quality
-from sysfair.build import build_candidate_log
 from sysfair.data.configs import SyntheticConfig
 from sysfair.retrievers.configs import (
     EmbeddingKnnRetrieverConfig,
@@ -23,6 +22,7 @@ from sysfair.retrievers.configs import (
     SingleLabelRetrieverConfig,
 )
 from sysfair.scorers.configs import RandomForestConfig
+from sysfair.system.build import build_candidate_log
 
 PREVALENCES = [0.8, 0.2]
 RETRIEVERS = {

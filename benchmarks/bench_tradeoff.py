@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from sysfair.build import build_candidate_log
 from sysfair.data.configs import SyntheticConfig, SyntheticPaperConfig
-from sysfair.oracle import hypervolume_regret, oracle_front
-from sysfair.platform import Platform
 from sysfair.retrievers.configs import RandomRetrieverConfig
 from sysfair.scorers.configs import RandomForestConfig
+from sysfair.system.build import build_candidate_log
+from sysfair.system.oracle import hypervolume_regret, oracle_front
+from sysfair.system.platform import Platform
 
 PREFERENCES = np.array([[0.9, 0.1], [0.1, 0.9]])
 PREVALENCES = [0.8, 0.2]

@@ -11,8 +11,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from sysfair.app import CONF_DIR  # registers the structured configs
-from sysfair.candidates import CandidateLog
+from sysfair.cli.app import CONF_DIR  # registers the structured configs
+from sysfair.system.candidates import CandidateLog
 
 
 def ml100k_path() -> Path:

@@ -15,7 +15,7 @@ from botorch.utils.multi_objective.box_decompositions.non_dominated import FastN
 from test_optimizers import run
 
 from sysfair.optimizers.acquisition import hypervolume_2d, qExpectedHypervolumeImprovement2D
-from sysfair.pareto import hypervolume
+from sysfair.system.pareto import hypervolume
 
 
 def test_hypervolume_2d_hand_computed() -> None:

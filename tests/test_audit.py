@@ -21,9 +21,9 @@ from sysfair.audit.propensity import (
     shared_space_weights,
 )
 from sysfair.audit.report import format_audit
-from sysfair.candidates import CandidateLog
 from sysfair.errors import ConfigError, SysfairError
 from sysfair.retrievers import RandomRetriever, RetrievalInputs, SingleLabelRetriever
+from sysfair.system.candidates import CandidateLog
 
 OPPOSED = np.array([[0.9, 0.1], [0.1, 0.9]])
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from conftest import random_log
 
-from sysfair.cache import cache_key, load_or_build
-from sysfair.candidates import CandidateLog
+from sysfair.system.cache import cache_key, load_or_build
+from sysfair.system.candidates import CandidateLog
 
 SPEC = {"dataset": {"name": "toy", "n": 3}, "scorer": {"n_estimators": 5, "n_jobs": 2}, "seed": 1}
 
@@ -71,7 +71,7 @@ def test_damaged_entry_is_rebuilt(tmp_path: Path, damage: str, caplog: pytest.Lo
         info = json.loads(manifest.read_text())
         info["format"] = -1
         manifest.write_text(json.dumps(info))
-    with caplog.at_level(logging.WARNING, logger="sysfair.cache"):
+    with caplog.at_level(logging.WARNING, logger="sysfair.system.cache"):
         _, _, hit = load_or_build(tmp_path, "c", SPEC, build)
     assert not hit and build.calls == 2
     assert "rebuilding" in caplog.text

@@ -12,7 +12,7 @@ from hydra.errors import ConfigCompositionException, MissingConfigException
 from omegaconf.errors import ConfigKeyError, ValidationError
 
 from sysfair.errors import ConfigError
-from sysfair.experiment import run_experiment
+from sysfair.experiment.runner import run_experiment
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ import pytest
 
 from sysfair.data.configs import LoggedConfig
 from sysfair.data.errors import DataError, DataNotFoundError
-from sysfair.data.logged import load_logged, logged_from_frame
+from sysfair.system.logged import load_logged, logged_from_frame
 
 
 def _frame() -> pd.DataFrame:

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from conftest import ML100K, needs_ml100k
 
-from sysfair.build import build_candidate_log
 from sysfair.data import load_dataset
 from sysfair.data.configs import MovieLensConfig
 from sysfair.data.errors import DataError, DataNotFoundError
 from sysfair.errors import SysfairError
-from sysfair.model_audit import model_audit
 from sysfair.retrievers.configs import RandomRetrieverConfig
 from sysfair.scorers.configs import RandomForestConfig
+from sysfair.system.build import build_candidate_log
+from sysfair.system.model_audit import model_audit
 
 N_USERS, N_ITEMS, PER_USER = 5, 120, 30
 

@@ -12,8 +12,8 @@ import pytest
 from conftest import TINY
 from mlflow.tracking import MlflowClient
 
-import sysfair.experiment as experiment
-from sysfair.experiment import run_experiment
+import sysfair.experiment.runner as experiment
+from sysfair.experiment.runner import run_experiment
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -96,7 +96,7 @@ def test_same_seed_same_numbers_for_any_n_jobs(compose_cfg) -> None:
 
 def test_trial_batches_shared_across_optimizers(compose_cfg) -> None:
     """Trial i draws the same user batches whatever the optimizer (common random numbers)."""
-    from sysfair.trials import trial_batches
+    from sysfair.experiment.trials import trial_batches
 
     a = trial_batches(5, 4, 30, 200)
     b = trial_batches(5, 4, 30, 200)

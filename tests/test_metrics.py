@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sysfair.metrics import der, der_batch, group_means
+from sysfair.system.metrics import der, der_batch, group_means
 
 
 def test_equal_means_give_one() -> None:

@@ -11,7 +11,7 @@ from sklearn.metrics import roc_auc_score
 
 from sysfair.data.download import SOURCES, download, git_blob_id
 from sysfair.data.errors import DataError
-from sysfair.model_audit import (
+from sysfair.system.model_audit import (
     expected_calibration_error,
     format_model_audit,
     model_audit,

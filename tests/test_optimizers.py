@@ -18,7 +18,7 @@ import pytest
 
 from sysfair.optimizers import OPTIMIZERS, Observation, make_optimizer
 from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
-from sysfair.pareto import hypervolume
+from sysfair.system.pareto import hypervolume
 
 NAMES = sorted(OPTIMIZERS)
 # Small acquisition budgets keep the suite fast; fair_ehvi gets q = 2 instead of the paper's 10.

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sysfair.candidates import CandidateLog
-from sysfair.oracle import OracleFront, _hull_events, hypervolume_regret, oracle_front, simplex_grid
-from sysfair.pareto import staircase
-from sysfair.platform import Platform
+from sysfair.system.candidates import CandidateLog
+from sysfair.system.oracle import OracleFront, _hull_events, hypervolume_regret, oracle_front, simplex_grid
+from sysfair.system.pareto import staircase
+from sysfair.system.platform import Platform
 
 PREFERENCES_2 = np.array([[0.9, 0.1], [0.1, 0.9]])
 TOL = 1e-12

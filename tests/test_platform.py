@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from conftest import random_log
 
-from sysfair.candidates import CandidateLog
-from sysfair.platform import Platform
+from sysfair.system.candidates import CandidateLog
+from sysfair.system.platform import Platform
 
 PREFS = np.array([[0.9, 0.1], [0.1, 0.9]])
 

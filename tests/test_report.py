@@ -12,8 +12,9 @@ from hydra import compose, initialize_config_dir
 from mlflow.tracking import MlflowClient
 from scipy import stats
 
-from sysfair.app import CONF_DIR
-from sysfair.experiment import run_experiment
+from sysfair.cli.app import CONF_DIR
+from sysfair.cli.report import main_report
+from sysfair.experiment.runner import run_experiment
 from sysfair.report import (
     ExperimentNotFoundError,
     NoFinishedRunsError,
@@ -22,7 +23,6 @@ from sysfair.report import (
     build_report,
     paired_wilcoxon,
 )
-from sysfair.report.cli import main_report
 
 METHODS = ("random", "sobol", "fair_nehvi")
 N_TRIALS = 6

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from sysfair.build import build_candidate_log
 from sysfair.errors import ConfigError, SysfairError
 from sysfair.retrievers import (
     EmbeddingKnnRetriever,
@@ -20,6 +19,7 @@ from sysfair.retrievers import (
 )
 from sysfair.retrievers.configs import RETRIEVER_SCHEMAS
 from sysfair.retrievers.embedding_knn import inner_products, item_embeddings
+from sysfair.system.build import build_candidate_log
 
 
 def _inputs(

@@ -12,7 +12,7 @@ from conftest import ML100K, needs_ml100k
 from hydra import compose, initialize_config_dir
 from mlflow.tracking import MlflowClient
 
-from sysfair.app import CONF_DIR
+from sysfair.cli.app import CONF_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 SWEEPS = sorted(p.stem for p in (REPO / "multirun_sweeps" / "sweep").glob("*.yaml"))

@@ -12,7 +12,7 @@ from pathlib import Path
 from conftest import TINY
 from mlflow.tracking import MlflowClient
 
-from sysfair.experiment import run_experiment
+from sysfair.experiment.runner import run_experiment
 
 
 def _free_port() -> int:

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from sysfair.platform import Platform, directions
+from sysfair.system.platform import Platform, directions
 
 __all__ = ["lattice", "lemma_check"]
 
@@ -22,7 +22,7 @@ __all__ = ["lattice", "lemma_check"]
 def lattice(k: int, max_points: int) -> np.ndarray:
     """Simplex lattice ``[P, k]`` (rows sum to 1) with the finest step such that P <= max_points."""
     try:
-        from sysfair.oracle import simplex_grid
+        from sysfair.system.oracle import simplex_grid
     except ImportError:  # pragma: no cover - the oracle module is optional here
         simplex_grid = None
     n = 1

@@ -14,8 +14,8 @@ import pandas as pd  # noqa: E402
 
 from sysfair.audit.decomposition import GapDecomposition  # noqa: E402
 from sysfair.audit.system_audit import SystemAudit  # noqa: E402
-from sysfair.candidates import CandidateLog  # noqa: E402
-from sysfair.model_audit import format_model_audit, reliability_curve  # noqa: E402
+from sysfair.system.candidates import CandidateLog  # noqa: E402
+from sysfair.system.model_audit import format_model_audit, reliability_curve  # noqa: E402
 
 __all__ = [
     "format_audit",

@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from sysfair.audit.config import AuditConfig
 from sysfair.audit.report import format_audit, write_report
 from sysfair.audit.system_audit import SystemAudit, audit_log
-from sysfair.tracking import MlflowLogger, default_uri, flatten, git_commit, ui_command
+from sysfair.experiment.tracking import MlflowLogger, default_uri, flatten, git_commit, ui_command
 
 __all__ = ["AuditResult", "audit_summary_metrics", "run_audit"]
 
@@ -113,8 +113,8 @@ def run_audit(cfg: DictConfig, launch_dir: str | Path | None = None) -> AuditRes
     One MLflow run tagged ``mode=audit`` holds the metrics and the report folder; it is marked
     FAILED if anything raises after it started (KILLED on Ctrl-C).
     """
-    from sysfair.config import check_config
-    from sysfair.experiment import candidate_log
+    from sysfair.experiment.config import check_config
+    from sysfair.experiment.runner import candidate_log
 
     launch_dir = Path(launch_dir or os.getcwd())
     obj, audit_cfg = _objects(cfg)

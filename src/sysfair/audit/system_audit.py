@@ -26,9 +26,9 @@ from sysfair.audit.lemma import lemma_check
 from sysfair.audit.propensity import fit_propensity, make_propensity_model, shared_space_weights
 from sysfair.audit.retrieval import RetrievalGap, retrieval_gap, session_retrieval_quality
 from sysfair.audit.uncertainty import bootstrap_standard_errors
-from sysfair.candidates import CandidateLog
-from sysfair.model_audit import model_audit
-from sysfair.platform import Platform
+from sysfair.system.candidates import CandidateLog
+from sysfair.system.model_audit import model_audit
+from sysfair.system.platform import Platform
 
 __all__ = ["SystemAudit", "audit_log", "audit_pairs", "resolve_alpha"]
 
@@ -43,7 +43,7 @@ class SystemAudit:
         groups: one row per group: group, sessions, prevalence, utility (own alpha*), q_m, and
             auc_<label>, ece_<label> per label.
         system: overall utility, DER, sessions, groups.
-        model: the model-level audit table (:func:`sysfair.model_audit.model_audit`).
+        model: the model-level audit table (:func:`sysfair.system.model_audit.model_audit`).
         decompositions, bounds, retrieval: one entry per audited pair.
         lemma: Lemma 2.3 table, one row per group.
         weights: per pair ``(reference, other)`` -> (session indices ``[n]``, weights ``[n]``).

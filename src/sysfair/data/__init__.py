@@ -13,7 +13,7 @@ from sysfair.data.synthetic import make_synthetic, make_synthetic_paper
 
 __all__ = ["Interactions", "load_dataset"]
 
-# "logged" is not here: it yields a CandidateLog directly (sysfair.data.logged.load_logged).
+# "logged" is not here: it yields a CandidateLog directly (sysfair.system.logged.load_logged).
 _LOADERS = {
     "synthetic": make_synthetic,
     "synthetic_paper": make_synthetic_paper,

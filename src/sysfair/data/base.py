@@ -22,7 +22,7 @@ class Interactions:
         user: ``[N]`` int user id of each row, or None (needed by collaborative-filtering scorers).
         session_group: ``[S]`` int group hint of each session (e.g. gender), -1 = unknown, or None.
             Used only with ``preferences.assignment=attribute``; by default
-            :func:`sysfair.build.build_candidate_log` assigns groups at random with
+            :func:`sysfair.system.build.build_candidate_log` assigns groups at random with
             ``preferences.prevalences`` (the paper scrambles groups so Y | X is group-free).
     """
 

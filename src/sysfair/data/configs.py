@@ -235,7 +235,7 @@ class LoggedConfig(DatasetConfig):
 
     ``path`` is a ``.csv`` or ``.parquet`` file. ``score_columns[k]`` and ``label_columns[k]``
     hold f_k in [0, 1] and Y_k in [0, 1] of label k (named ``label_names[k]``, default the label
-    columns). ``model_fraction`` is unused. See :func:`sysfair.data.logged.load_logged`.
+    columns). ``model_fraction`` is unused. See :func:`sysfair.system.logged.load_logged`.
     """
 
     name: str = "logged"

@@ -293,7 +293,7 @@ def build_report(
 
 
 def _log_report_run(uri: str, experiment: str, sweep_tag: str | None, files: list[Path], n_runs: int) -> str:
-    from sysfair.tracking import MlflowLogger, git_commit
+    from sysfair.experiment.tracking import MlflowLogger, git_commit
 
     tracker = MlflowLogger(uri, experiment)
     tags = {"mode": "report", "git_commit": git_commit()}

@@ -20,7 +20,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from sysfair.errors import SysfairError
-from sysfair.experiment import SUMMARY_KEYS
+from sysfair.experiment.runner import SUMMARY_KEYS
 
 __all__ = [
     "SWEEP_TAG",

@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sysfair.pareto import pareto_mask, staircase  # noqa: E402
 from sysfair.report.surfaces import Surface  # noqa: E402
+from sysfair.system.pareto import pareto_mask, staircase  # noqa: E402
 
 __all__ = ["plot_comparison", "plot_method_fronts", "plot_surfaces"]
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sysfair.pareto import pareto_mask
+from sysfair.system.pareto import pareto_mask
 
 __all__ = [
     "WilcoxonResult",

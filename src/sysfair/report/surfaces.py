@@ -17,8 +17,8 @@ from unittest import mock
 import numpy as np
 from omegaconf import OmegaConf
 
-from sysfair.config import SCHEMAS
-from sysfair.platform import Platform
+from sysfair.experiment.config import SCHEMAS
+from sysfair.system.platform import Platform
 
 __all__ = ["Surface", "rebuild_platform", "surface"]
 
@@ -61,7 +61,7 @@ def rebuild_platform(config_yaml: str, launch_dirs: list[Path]) -> tuple[Platfor
     A relative ``cache_dir`` is resolved against each of ``launch_dirs`` in turn; only a cache
     hit is accepted (a miss would retrain the scorers). Raises ``LookupError`` if none hits.
     """
-    import sysfair.experiment as experiment
+    import sysfair.experiment.runner as experiment
 
     cfg = _config(config_yaml)
     tried = []

@@ -16,19 +16,10 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
-from sysfair.build import build_candidate_log
-from sysfair.cache import load_or_build
-from sysfair.candidates import CandidateLog
 from sysfair.checks import require
-from sysfair.config import check_config, check_pool
-from sysfair.data.logged import load_logged
-from sysfair.model_audit import format_model_audit, model_audit
-from sysfair.oracle import OracleFront, oracle_front
-from sysfair.pareto import pareto_mask
-from sysfair.platform import Platform
-from sysfair.plots import plot_fronts
-from sysfair.sweep import sweep_tag
-from sysfair.tracking import (
+from sysfair.experiment.config import check_config, check_pool
+from sysfair.experiment.plots import plot_fronts
+from sysfair.experiment.tracking import (
     MlflowLogger,
     default_uri,
     flatten,
@@ -36,7 +27,15 @@ from sysfair.tracking import (
     trial_metrics,
     ui_command,
 )
-from sysfair.trials import TrialResult, iter_trials
+from sysfair.experiment.trials import TrialResult, iter_trials
+from sysfair.system.build import build_candidate_log
+from sysfair.system.cache import load_or_build
+from sysfair.system.candidates import CandidateLog
+from sysfair.system.logged import load_logged
+from sysfair.system.model_audit import format_model_audit, model_audit
+from sysfair.system.oracle import OracleFront, oracle_front
+from sysfair.system.pareto import pareto_mask
+from sysfair.system.platform import Platform
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +274,9 @@ def _log_outcome(
         tracker.log_artifacts(parent, folder)
 
 
-def run_experiment(cfg: DictConfig, launch_dir: str | Path | None = None) -> ExperimentResult:
+def run_experiment(
+    cfg: DictConfig, launch_dir: str | Path | None = None, sweep: str | None = None
+) -> ExperimentResult:
     """Run the experiment ``cfg`` describes; MLflow holds every number it prints.
 
     Everything that can fail on bad input (config checks, data, the CandidateLog) happens before
@@ -297,7 +298,7 @@ def run_experiment(cfg: DictConfig, launch_dir: str | Path | None = None) -> Exp
     uri = obj.tracking.uri or default_uri(launch_dir)
     tracker = MlflowLogger(uri, obj.tracking.experiment)
     tags = {"dataset": obj.dataset.name, "optimizer": obj.optimizer.name, "git_commit": git_commit()}
-    if (sweep := sweep_tag()) is not None:
+    if sweep is not None:
         tags["sweep"] = sweep
     name = obj.tracking.run_name or f"{obj.dataset.name}-{obj.optimizer.name}"
     parent = tracker.start_run(name, tags=tags, params=flatten(OmegaConf.to_container(cfg, resolve=True)))

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sysfair.candidates import CandidateLog
 from sysfair.data.errors import DataError, DataNotFoundError
 from sysfair.data.io import read_text, require_columns
+from sysfair.system.candidates import CandidateLog
 
 
 def read_log_table(path: str | Path) -> pd.DataFrame:

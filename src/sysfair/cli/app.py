@@ -8,11 +8,11 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from sysfair.config import register_configs
+from sysfair.cli.schema import register_configs
 from sysfair.errors import SysfairError
 
 register_configs()
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+CONF_DIR = Path(__file__).resolve().parents[3] / "conf"
 log = logging.getLogger("sysfair")
 
 
@@ -28,9 +28,10 @@ def task(cfg: DictConfig) -> float:
 
             audit = run_audit(cfg)
             return float(next((v for k, v in audit.metrics.items() if k.endswith(".total")), 0.0))
-        from sysfair.experiment import format_summary, run_experiment
+        from sysfair.cli.sweep import sweep_tag
+        from sysfair.experiment.runner import format_summary, run_experiment
 
-        result = run_experiment(cfg)
+        result = run_experiment(cfg, sweep=sweep_tag())
     except SysfairError as exc:
         print(f"sysfair: error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -16,9 +16,9 @@ from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from sysfair.optimizers import Observation, make_optimizer
-from sysfair.oracle import OracleFront, hypervolume_regret
-from sysfair.pareto import hypervolume
-from sysfair.platform import Platform
+from sysfair.system.oracle import OracleFront, hypervolume_regret
+from sysfair.system.pareto import hypervolume
+from sysfair.system.platform import Platform
 
 __all__ = ["TrialResult", "iter_trials", "noise_free_scores", "run_trial", "trial_batches"]
 

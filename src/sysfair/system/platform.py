@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sysfair.candidates import CandidateLog
-from sysfair.metrics import der_batch
+from sysfair.system.candidates import CandidateLog
+from sysfair.system.metrics import der_batch
 
 __all__ = ["Evaluation", "Platform", "directions"]
 

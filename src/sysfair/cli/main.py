@@ -25,7 +25,7 @@ commands:
 def _run(rest: list[str]) -> None:
     import hydra
 
-    from sysfair.app import CONF_DIR, task
+    from sysfair.cli.app import CONF_DIR, task
 
     if not CONF_DIR.is_dir():
         _fail(
@@ -54,7 +54,7 @@ def _data(rest: list[str]) -> None:
 
 
 def _report(rest: list[str]) -> None:
-    from sysfair.report.cli import main_report
+    from sysfair.cli.report import main_report
 
     main_report(rest)
 

@@ -11,10 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
-
-from sysfair.audit.config import AuditConfig
 from sysfair.checks import require
 from sysfair.data.configs import DATASET_SCHEMAS
 from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
@@ -119,22 +115,6 @@ class TrackingConfig:
     run_name: str | None = None  # default: <dataset>-<optimizer>
 
 
-@dataclass
-class Config:
-    dataset: Any = MISSING
-    scorer: Any = MISSING
-    retriever: Any = MISSING
-    preferences: Any = MISSING
-    optimizer: Any = MISSING
-    trials: Any = MISSING
-    tracking: Any = MISSING
-    audit: Any = MISSING
-    mode: str = "experiment"  # experiment: optimise alpha over trials | audit: audit one alpha
-    seed: int = 0  # system seed: data generation, model split, scorers, retrieval, groups
-    cache_dir: str = ".sysfair_cache"  # CandidateLog cache, relative to the launch folder
-    progress: bool = True  # show progress bars
-
-
 SCHEMAS: dict[str, dict[str, type]] = {
     "dataset": DATASET_SCHEMAS,
     "scorer": SCORER_SCHEMAS,
@@ -143,17 +123,7 @@ SCHEMAS: dict[str, dict[str, type]] = {
     "optimizer": OPTIMIZER_SCHEMAS,
     "trials": {"paper": TrialsConfig},
     "tracking": {"mlflow": TrackingConfig},
-    "audit": {"default": AuditConfig},
 }
-
-
-def register_configs() -> None:
-    """Register every schema as ``schema/<group>/<name>``; the YAML option ``<group>/<name>`` extends it."""
-    cs = ConfigStore.instance()
-    cs.store(name="config_schema", node=Config)
-    for group, options in SCHEMAS.items():
-        for name, node in options.items():
-            cs.store(group=f"schema/{group}", name=name, node=node)
 
 
 def check_config(cfg: Any) -> None:

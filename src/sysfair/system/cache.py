@@ -21,7 +21,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from sysfair.candidates import CandidateLog
+from sysfair.system.candidates import CandidateLog
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sysfair.pareto import pareto_mask, staircase  # noqa: E402
+from sysfair.system.pareto import pareto_mask, staircase  # noqa: E402
 
 
 def plot_fronts(

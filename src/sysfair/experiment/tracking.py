@@ -13,7 +13,7 @@ import numpy as np
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
-from sysfair.trials import TrialResult
+from sysfair.experiment.trials import TrialResult
 
 __all__ = ["MlflowLogger", "default_uri", "flatten", "git_commit", "ui_command"]
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from sysfair.candidates import CandidateLog
+from sysfair.system.candidates import CandidateLog
 
 __all__ = [
     "expected_calibration_error",

@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from sysfair.candidates import CandidateLog
 from sysfair.data import load_dataset
 from sysfair.errors import SysfairError
 from sysfair.retrievers import RetrievalInputs, make_retriever
 from sysfair.scorers import make_scorer
+from sysfair.system.candidates import CandidateLog
 
 log = logging.getLogger(__name__)
 

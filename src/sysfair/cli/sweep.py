@@ -32,12 +32,12 @@ class SweepReport(Callback):
     """
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        from sysfair.tracking import MlflowLogger, default_uri
+        from sysfair.experiment.tracking import MlflowLogger, default_uri
 
         MlflowLogger(config.tracking.uri or default_uri(Path.cwd()), config.tracking.experiment)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        from sysfair.tracking import default_uri
+        from sysfair.experiment.tracking import default_uri
 
         sweep_dir = Path(config.hydra.sweep.dir)
         uri = config.tracking.uri or default_uri(Path.cwd())

@@ -44,8 +44,8 @@ def _parser() -> argparse.ArgumentParser:
 def main_report(argv: list[str]) -> None:
     """Build the report; a :class:`~sysfair.errors.SysfairError` exits with a one-line message (code 2)."""
     from sysfair.errors import SysfairError
+    from sysfair.experiment.tracking import default_uri
     from sysfair.report import build_report
-    from sysfair.tracking import default_uri
 
     args = _parser().parse_args(argv)
     uri = args.tracking_uri or default_uri(Path.cwd())

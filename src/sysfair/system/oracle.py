@@ -44,9 +44,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sysfair.metrics import der_batch
-from sysfair.pareto import hypervolume, pareto_mask
-from sysfair.platform import Platform
+from sysfair.system.metrics import der_batch
+from sysfair.system.pareto import hypervolume, pareto_mask
+from sysfair.system.platform import Platform
 
 __all__ = ["OracleFront", "hypervolume_regret", "oracle_front", "simplex_grid"]
 

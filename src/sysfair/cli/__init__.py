@@ -1,0 +1,1 @@
+"""The command-line edge: the ``sysfair`` command, the Hydra task and the sweep callback."""
