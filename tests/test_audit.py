@@ -75,14 +75,16 @@ def test_identical_feature_distributions_make_terms_4_and_6_vanish() -> None:
     # a covariate shift in X that drives the outcomes makes term (4) large
     rng = np.random.default_rng(1)
     shifted_features = log.group[:, None] + 0.3 * rng.standard_normal((log.n_sessions, 1))
-    other = int(np.argmin(np.bincount(log.group)))  # the non-reference group
-    bad = log.group == other  # its sessions (and covariates) get worse candidates
+    minority = int(np.argmin(np.bincount(log.group)))
+    bad = log.group == minority  # its sessions (and covariates) get worse candidates
     labels = log.labels.copy()
     labels[bad] *= rng.random(labels[bad].shape) < 0.5
     shifted = _with_features(log, shifted_features)
     shifted = CandidateLog(**{**shifted.__dict__, "labels": labels})
     d2 = audit_log(shifted, preferences=OPPOSED, config=AuditConfig(alpha=[0.5, 0.5])).decompositions[0]
-    assert d2.other == other and d2.term4 < -0.1
+    # paper orientation: the minority is the disadvantaged group 0; its covariates, term (6) =
+    # E_S[U_0] - E_0[U_0], carry the loss
+    assert d2.reference == minority and d2.term6 > 0.1
 
 
 def test_identical_preferences_make_term_5_exactly_zero() -> None:
@@ -112,15 +114,21 @@ def test_terms_add_up_to_the_gap_on_random_data(seed: int) -> None:
             assert dec.term4 + dec.term5 + dec.term6 == pytest.approx(dec.total, abs=1e-12)
 
 
-def test_reference_is_the_larger_group_and_printed_check() -> None:
+def test_group_0_is_the_disadvantaged_group_and_printed_check() -> None:
     log = random_log(n_sessions=900, seed=3)
     group = np.where(np.arange(900) < 600, 1, 0)  # group 1 is the larger one here
-    log = CandidateLog(**{**log.__dict__, "group": group})
+    labels = log.labels.copy()
+    labels[group == 1] = 0.0  # ... and gets nothing: it is the disadvantaged group
+    log = CandidateLog(**{**log.__dict__, "group": group, "labels": labels})
     audit = audit_log(log, preferences=OPPOSED, config=AuditConfig())
     d = audit.decompositions[0]
     assert (d.reference, d.other) == (1, 0) and d.n_reference == 600
+    assert d.mean_reference == 0.0 and d.total > 0  # E_1[U_1] - E_0[U_0] >= 0 under auto
     text = format_audit(audit)
     assert "check (1, 0): (4) + (5) + (6)" in text and "|difference|" in text
+    assert "group 0 = disadvantaged group of each pair: group 1 vs group 0" in text
+    named = audit_log(log, preferences=OPPOSED, config=AuditConfig(disadvantaged_group=0)).decompositions[0]
+    assert (named.reference, named.other) == (0, 1) and named.total == pytest.approx(-d.total)
     assert np.allclose(audit.alpha, [0.5, 0.5])  # alpha: null -> uniform
 
 
@@ -183,21 +191,23 @@ def _single_label_log(retriever, seed: int = 0) -> CandidateLog:
 
 @pytest.mark.parametrize("label", [1, 0])  # 1: the label the minority values; 0: the majority's
 def test_single_label_retrieval_creates_a_retrieval_gap_and_the_theorem_3_3_bound(label: int) -> None:
-    cfg = AuditConfig(alpha=[0.5, 0.5], lemma_grid_points=21)
+    cfg = AuditConfig(alpha=[0.5, 0.5], lemma_grid_points=21, disadvantaged_group=1)
     retriever = SingleLabelRetriever(SimpleNamespace(m=10, label=label))
     ranked = audit_log(_single_label_log(retriever), preferences=OPPOSED, config=cfg)
     rand = audit_log(
         _single_label_log(RandomRetriever(SimpleNamespace(m=10))), preferences=OPPOSED, config=cfg
     )
     gap, base = ranked.retrieval[0], rand.retrieval[0]
-    assert (gap.reference, gap.other) == (0, 1)
-    assert gap.q_reference - gap.q_other > 0.2  # group 1's candidate sets are worse
+    # the data's group 1 (the minority, worse candidate sets) is named the paper's group 0
+    assert (gap.reference, gap.other) == (1, 0)
+    assert gap.q_other - gap.q_reference > 0.2  # the paper's group 1 has the better candidate sets
     assert gap.epsilon > 0.1 and gap.informative
     assert gap.epsilon > base.epsilon + 0.1  # the retriever, not the corpus, makes the gap
-    # utility gap of group 1 against the shared space >= epsilon * min_k alpha*_k(1)
+    # Theorem 3.3 as the paper states it: term (4) = E_1[U_1] - E_S[U_1] >= epsilon * min_k alpha*_k(1)
+    assert gap.measured == pytest.approx(ranked.decompositions[0].term4)
     assert gap.measured >= gap.lower_bound and gap.holds
     if label == 0:
-        assert ranked.decompositions[0].total < 0  # retrieval for the majority's label: minority loses
+        assert ranked.decompositions[0].total > 0  # retrieval for the majority's label: minority loses
 
 
 @pytest.mark.parametrize(
@@ -223,7 +233,9 @@ def test_pairs_skip_groups_without_sessions() -> None:
     log = CandidateLog(**{**log.__dict__, "group": groups, "n_groups": 3})
     prefs = np.array([[0.9, 0.1], [0.5, 0.5], [0.1, 0.9]])
     audit = audit_log(log, preferences=prefs, config=AuditConfig(min_group_sessions=50))
-    assert [(d.reference, d.other) for d in audit.decompositions] == [(0, 2)]
+    utility = audit.groups.set_index("group")["utility"]
+    group0 = 0 if utility[0] <= utility[2] else 2  # the disadvantaged one of the pair present
+    assert [(d.reference, d.other) for d in audit.decompositions] == [(group0, 2 - group0)]
 
 
 def test_config_checks() -> None:
@@ -263,7 +275,8 @@ def test_run_audit_end_to_end(compose_cfg, tmp_path: Path) -> None:
     client = MlflowClient(result.tracking_uri)
     run = client.get_run(result.run_id)
     assert run.info.status == "FINISHED" and run.data.tags["mode"] == "audit"
-    assert run.data.metrics["gap.0_1.term4"] == pytest.approx(result.audit.decompositions[0].term4)
+    d = result.audit.decompositions[0]
+    assert run.data.metrics[f"gap.{d.reference}_{d.other}.term4"] == pytest.approx(d.term4)
     assert "model.y1.group_0.auc" in run.data.metrics
     assert {a.path for a in client.list_artifacts(result.run_id)} >= {"report.md", "decomposition.png"}
     # an undefined decomposition fails the run, with a clear error

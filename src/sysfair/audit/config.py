@@ -18,9 +18,10 @@ class AuditConfig:
     """One serving configuration alpha audited on the CandidateLog of the composed system.
 
     ``alpha: null`` audits uniform weights (1/K each). ``pair: null`` decomposes the gap of every
-    pair of groups present; ``[a, b]`` only that pair. In each pair the group with more sessions
-    is the reference group 0 (ties: the lower id), the other is group 1, and the gap is
-    E_1[U_1] - E_0[U_0].
+    pair of groups present; ``[a, b]`` only that pair. Each pair is oriented as the paper's
+    Section 3.1: group 0 is the disadvantaged group — ``disadvantaged_group`` when it is in the
+    pair, or with ``auto`` the group with the lower utility at the audited alpha (ties: the lower
+    id) — the other is group 1, and the gap is E_1[U_1] - E_0[U_0].
     """
 
     name: str = "default"
@@ -32,6 +33,8 @@ class AuditConfig:
     propensity_folds: int = 5  # cross-fitted e(x); 0 or 1 = fit and predict on the same sessions
     propensity_clip: float = 1e-3  # e(x) clipped to [clip, 1 - clip]
     pair: list[int] | None = None
+    # "auto" (the group with the lower utility at alpha) or a group id: the paper's group 0
+    disadvantaged_group: Any = "auto"
     min_group_sessions: int = 50  # fewer sessions in a group of a pair: decomposition undefined
     n_bootstrap: int = 200  # resamples for the terms' standard errors (0 = none)
     n_bins: int = 10  # calibration bins (ECE, reliability diagrams)
@@ -39,7 +42,18 @@ class AuditConfig:
     lemma_tolerance: float = 0.01  # Lemma 2.3 "holds" if relative regret <= this
     output_dir: str = "audit_reports"  # report folders go here, relative to the launch folder
 
+    def disadvantaged(self) -> int | None:
+        """The named disadvantaged group, or None for ``auto``."""
+        return None if str(self.disadvantaged_group) == "auto" else int(self.disadvantaged_group)
+
     def check(self, n_labels: int | None = None) -> None:
+        group = self.disadvantaged_group
+        require(
+            str(group) == "auto" or (isinstance(group, int) and not isinstance(group, bool) and group >= 0),
+            "audit.disadvantaged_group",
+            group,
+            "auto (the group with the lower utility at audit.alpha) or a group id >= 0",
+        )
         if self.alpha is not None:
             alpha = list(self.alpha)
             for k, a in enumerate(alpha):

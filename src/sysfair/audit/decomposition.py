@@ -1,6 +1,8 @@
 """The utility-gap decomposition, paper eqs. (4)-(6) (DESIGN.md §2).
 
-For two groups, reference group 0 (the one with more sessions, documented convention) and group 1:
+Oriented as the paper's Section 3.1: of two groups, group 0 is the *disadvantaged* one (by default
+the group with the lower utility at the audited alpha, or the one named by
+``audit.disadvantaged_group``; see :func:`orient_pair`) and group 1 the other:
 
     E_1[U_1] - E_0[U_0] = (E_1[U_1] - E_S[U_1])     (4) group 1's covariates vs the shared space
                         + E_S[U_1 - U_0]             (5) preferences, on the shared space
@@ -20,12 +22,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-__all__ = ["GapDecomposition", "reference_order", "served_utilities", "utility_gap_decomposition"]
+__all__ = ["GapDecomposition", "orient_pair", "served_utilities", "utility_gap_decomposition"]
 
 
 @dataclass(frozen=True)
 class GapDecomposition:
-    """Terms of E_1[U_1] - E_0[U_0] for one pair; ``reference`` is group 0, ``other`` group 1."""
+    """Terms of E_1[U_1] - E_0[U_0] for one pair; ``reference`` is group 0 (the disadvantaged group), ``other`` group 1."""
 
     reference: int
     other: int
@@ -64,10 +66,19 @@ def served_utilities(*, labels_served: np.ndarray, preferences: np.ndarray) -> n
     return np.asarray(labels_served, dtype=np.float64) @ np.asarray(preferences, dtype=np.float64).T
 
 
-def reference_order(*, counts: np.ndarray, pair: tuple[int, int]) -> tuple[int, int]:
-    """(reference, other): the group of ``pair`` with more sessions is the reference (ties: lower id)."""
-    a, b = sorted(pair)
-    return (a, b) if counts[a] >= counts[b] else (b, a)
+def orient_pair(
+    *, pair: tuple[int, int], group_utility: np.ndarray, disadvantaged: int | None = None
+) -> tuple[int, int]:
+    """(group 0, group 1) of ``pair`` in the paper's orientation (Section 3.1).
+
+    Group 0 is the disadvantaged group: ``disadvantaged`` when it is in the pair, otherwise the
+    group of the pair with the lower utility ``group_utility [G]`` (each group valued with its own
+    alpha*; ties: the lower id). The gap E_1[U_1] - E_0[U_0] is then >= 0 under ``auto``.
+    """
+    a, b = sorted(int(g) for g in pair)
+    if disadvantaged is not None and disadvantaged in (a, b):
+        return (a, b) if disadvantaged == a else (b, a)
+    return (a, b) if group_utility[a] <= group_utility[b] else (b, a)
 
 
 def utility_gap_decomposition(

@@ -70,7 +70,7 @@ def _tables(audit: SystemAudit) -> dict[str, pd.DataFrame]:
     dec = pd.DataFrame(
         [
             {
-                "pair (ref, other)": f"({d.reference}, {d.other})",
+                "pair (group 0, group 1)": f"({d.reference}, {d.other})",
                 "E_0[U_0]": d.mean_reference,
                 "E_1[U_1]": d.mean_other,
                 "gap E_1[U_1]-E_0[U_0]": d.total,
@@ -124,7 +124,7 @@ def _tables(audit: SystemAudit) -> dict[str, pd.DataFrame]:
                 "epsilon": g.epsilon,
                 "min alpha*(1)": g.min_preference_other,
                 "bound eps*min": g.lower_bound,
-                "-term (4)": g.measured,
+                "term (4)": g.measured,
                 "informative": g.informative,
                 "holds": g.holds,
             }
@@ -152,6 +152,11 @@ def _tables(audit: SystemAudit) -> dict[str, pd.DataFrame]:
     }
 
 
+def _disadvantaged_text(audit: SystemAudit) -> str:
+    """Which group is group 0 in each pair, in words."""
+    return ", ".join(f"group {d.reference} vs group {d.other}" for d in audit.decompositions)
+
+
 def format_audit(audit: SystemAudit) -> str:
     """The printed audit: every table plus the decomposition's sum check."""
     t = _tables(audit)
@@ -162,7 +167,8 @@ def format_audit(audit: SystemAudit) -> str:
         "System:",
         text_table(t["system"]),
         "",
-        f"Utility-gap decomposition (reference = larger group of each pair; S_X from {audit.propensity}):",
+        f"Utility-gap decomposition, paper orientation (group 0 = disadvantaged group of each pair: "
+        f"{_disadvantaged_text(audit)}; S_X from {audit.propensity}):",
         text_table(t["decomposition"]),
     ]
     for d in audit.decompositions:
@@ -177,7 +183,7 @@ def format_audit(audit: SystemAudit) -> str:
         text_table(t["bounds"]),
         text_table(t["bound_check"]),
         "",
-        "Retrieval quality (Definition 3.2) and Theorem 3.3 (-term (4) >= epsilon * min_k alpha*_k(1)):",
+        "Retrieval quality (Definition 3.2) and Theorem 3.3 (term (4) >= epsilon * min_k alpha*_k(1)):",
         text_table(t["retrieval"]),
         "",
         "Lemma 2.3 check (group utility at alpha*(g) vs the best direction on the grid):",
@@ -210,7 +216,7 @@ def plot_decomposition(audit: SystemAudit, path: Path) -> None:
         )
     ax.axhline(0.0, color="grey", lw=0.8)
     ax.set_xticks(np.arange(n))
-    ax.set_xticklabels([f"group {d.other} vs {d.reference} (ref.)" for d in audit.decompositions])
+    ax.set_xticklabels([f"group {d.other} vs {d.reference} (disadv.)" for d in audit.decompositions])
     ax.set_ylabel("utility difference (utility units per session)")
     ax.set_xlabel("pair of groups")
     ax.set_title(
@@ -284,8 +290,9 @@ DEFINITIONS = """\
 
 - **Utility** of group g: mean over its sessions of sum_k alpha*_k(g) Y_k for the served item
   (realised labels); the served item is argmax_j sum_k alpha_k f_k (lowest slot on ties).
-- **Pairs**: in each pair the group with more sessions is the **reference group 0**; the gap is
-  E_1[U_1] - E_0[U_0] (negative: group 1 gets less utility).
+- **Pairs**, oriented as the paper's Section 3.1: in each pair **group 0 is the disadvantaged
+  group** (`audit.disadvantaged_group`; `auto`: the group with the lower utility at the audited
+  alpha, ties to the lower id) and the gap is E_1[U_1] - E_0[U_0] (>= 0 under `auto`).
 - **Shared space** S_X: pooled sessions of the pair weighted by ab/(a+b), a = e/pi, b = (1-e)/(1-pi),
   e(x) = P(G = 1 | x) from the propensity model (cross-fitted), pi = share of group 1. Every
   session is valued under both groups' weights (Y | X is group invariant).
@@ -294,8 +301,8 @@ DEFINITIONS = """\
 - **Theorem 3.1**: |(5)| <= sum_k E_S[|alpha*_k(1) - alpha*_k(0)| |Y_k - f_k|]
   + E_S[|alpha_k - alpha*_k(0)| f_k] + E_S[|alpha_k - alpha*_k(1)| f_k];
   also shown at the scale c * alpha minimising it.
-- **Retrieval quality** Q_m = E[max over retrieved j of sum_k Y_k^j]; epsilon = Q_m(S_X) - Q_m(group 1);
-  Theorem 3.3 lower bound epsilon * min_k alpha*_k(1) on -term (4) (a diagnostic: the theorem
+- **Retrieval quality** Q_m = E[max over retrieved j of sum_k Y_k^j]; epsilon = Q_m(group 1) - Q_m(S_X);
+  Theorem 3.3 lower bound epsilon * min_k alpha*_k(1) on term (4) (a diagnostic: the theorem
   assumes an ideal serving stage; informative only for epsilon > 0).
 - **Lemma 2.3**: group g's utility at alpha = alpha*(g) against the best direction on a simplex grid.
 """

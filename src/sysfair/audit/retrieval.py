@@ -2,13 +2,14 @@
 
 Q_m = E[max over the m retrieved items j of sum_k Y_k^j]: the best total outcome a session's
 candidate set offers, whatever the weights. It is measured per group and over the shared space
-S_X of a pair. The retrieval gap of group 1 (the non-reference group of the pair) is
+S_X of a pair. Oriented as the paper (group 0 the disadvantaged group, group 1 the other), the
+retrieval gap of group 1 is
 
-    epsilon = Q_m(S_X) - Q_m(group 1)        (> 0: group 1's candidate sets are worse)
+    epsilon = Q_m(group 1) - Q_m(S_X)        (> 0: group 1's candidate sets are better)
 
-and Theorem 3.3, as summarised in DESIGN.md §2, bounds the covariate term (4) from below:
-E_S[U_1] - E_1[U_1] = -term(4) >= epsilon * min_k alpha*_k(1). The theorem assumes an ideal serving
-stage; on real scorers the audit reports the measured -term(4) next to the bound and whether it
+and Theorem 3.3 bounds the covariate term (4) from below:
+term(4) = E_1[U_1] - E_S[U_1] >= epsilon * min_k alpha*_k(1). The theorem assumes an ideal serving
+stage; on real scorers the audit reports the measured term (4) next to the bound and whether it
 holds, as a diagnostic (not an assertion). For epsilon <= 0 the bound is not informative.
 """
 
@@ -34,10 +35,10 @@ class RetrievalGap:
     q_reference: float  # Q_m over group 0's sessions
     q_other: float  # Q_m over group 1's sessions
     q_shared: float  # Q_m over S_X
-    epsilon: float  # q_shared - q_other
+    epsilon: float  # q_other - q_shared
     min_preference_other: float  # min_k alpha*_k(1)
     lower_bound: float  # epsilon * min_k alpha*_k(1)
-    measured: float  # E_S[U_1] - E_1[U_1] = -term(4)
+    measured: float  # term(4) = E_1[U_1] - E_S[U_1]
     informative: bool  # epsilon > 0
     holds: bool  # measured >= lower_bound (always True when not informative)
 
@@ -69,10 +70,10 @@ def retrieval_gap(
     w = np.asarray(weights, dtype=np.float64)
     q_shared = float(np.dot(w, q) / w.sum())
     q_other = float(q[g1].mean())
-    eps = q_shared - q_other
+    eps = q_other - q_shared
     min_pref = float(np.min(preference_other))
     bound = eps * min_pref
-    measured = -float(term4)
+    measured = float(term4)
     return RetrievalGap(
         reference=reference,
         other=other,

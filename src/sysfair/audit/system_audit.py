@@ -17,7 +17,7 @@ from sysfair.audit.bounds import PreferenceBound, preference_bound
 from sysfair.audit.config import AuditConfig
 from sysfair.audit.decomposition import (
     GapDecomposition,
-    reference_order,
+    orient_pair,
     served_utilities,
     utility_gap_decomposition,
 )
@@ -75,8 +75,15 @@ def resolve_alpha(alpha: list[float] | None, n_labels: int) -> np.ndarray:
     return a
 
 
-def audit_pairs(counts: np.ndarray, config: AuditConfig) -> list[tuple[int, int]]:
-    """(reference, other) pairs to decompose; raises :class:`AuditError` when undefined."""
+def audit_pairs(
+    counts: np.ndarray, config: AuditConfig, group_utility: np.ndarray
+) -> list[tuple[int, int]]:
+    """(group 0, group 1) pairs to decompose, in the paper's orientation (:func:`orient_pair`).
+
+    ``group_utility [G]``: each group's utility at the audited alpha (its own alpha*), which
+    decides the disadvantaged group 0 under ``audit.disadvantaged_group=auto``. Raises
+    :class:`AuditError` when a pair is undefined.
+    """
     n_groups = counts.shape[0]
     present = np.flatnonzero(counts > 0)
     if present.size < 2:
@@ -85,6 +92,12 @@ def audit_pairs(counts: np.ndarray, config: AuditConfig) -> list[tuple[int, int]
             f"the utility-gap decomposition compares two groups, but the log has sessions of {only} "
             f"only (n_groups={n_groups}): E_1[U_1] - E_0[U_0] and the shared space S_X need sessions "
             "of both groups"
+        )
+    named = config.disadvantaged()
+    if named is not None and (named >= n_groups or counts[named] == 0):
+        raise AuditError(
+            f"audit.disadvantaged_group={named}: the log has no sessions of group {named} (groups with "
+            f"sessions: {present.tolist()}); name one of them, or use auto"
         )
     if config.pair is not None:
         a, b = (int(x) for x in config.pair)
@@ -104,7 +117,9 @@ def audit_pairs(counts: np.ndarray, config: AuditConfig) -> list[tuple[int, int]
                     f"groups {a} and {b} is undefined. Use more sessions, lower audit.min_group_sessions, "
                     "or audit another pair with audit.pair=[a,b]"
                 )
-        pairs.append(reference_order(counts=counts, pair=(a, b)))
+        pairs.append(
+            orient_pair(pair=(a, b), group_utility=group_utility, disadvantaged=config.disadvantaged())
+        )
     return pairs
 
 
@@ -146,10 +161,9 @@ def audit_log(
     prefs = np.asarray(preferences, dtype=np.float64)
     alpha = resolve_alpha(None if config.alpha is None else list(config.alpha), log.n_labels)
     counts = np.bincount(log.group, minlength=log.n_groups)
-    pairs = audit_pairs(counts, config)
-
     platform = Platform(log, prefs)
     ev = platform.evaluate(alpha)
+    pairs = audit_pairs(counts, config, ev.group_utility[0])
     slots = platform.serve(alpha)  # [S]
     rows = np.arange(log.n_sessions)
     labels_served = log.labels[rows, slots].astype(np.float64)  # [S, K]
