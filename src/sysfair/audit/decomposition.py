@@ -27,7 +27,10 @@ __all__ = ["GapDecomposition", "orient_pair", "served_utilities", "utility_gap_d
 
 @dataclass(frozen=True)
 class GapDecomposition:
-    """Terms of E_1[U_1] - E_0[U_0] for one pair; ``reference`` is group 0 (the disadvantaged group), ``other`` group 1."""
+    """Terms of E_1[U_1] - E_0[U_0] for one pair.
+
+    ``reference`` is the paper's group 0 (the disadvantaged group), ``other`` group 1.
+    """
 
     reference: int
     other: int
