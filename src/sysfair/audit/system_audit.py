@@ -75,9 +75,7 @@ def resolve_alpha(alpha: list[float] | None, n_labels: int) -> np.ndarray:
     return a
 
 
-def audit_pairs(
-    counts: np.ndarray, config: AuditConfig, group_utility: np.ndarray
-) -> list[tuple[int, int]]:
+def audit_pairs(counts: np.ndarray, config: AuditConfig, group_utility: np.ndarray) -> list[tuple[int, int]]:
     """(group 0, group 1) pairs to decompose, in the paper's orientation (:func:`orient_pair`).
 
     ``group_utility [G]``: each group's utility at the audited alpha (its own alpha*), which
