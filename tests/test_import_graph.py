@@ -11,7 +11,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "sysfair"
 
 # Lowest first. Foundation modules (errors, checks) may be imported by every stage.
 STAGES = ["data", "scorers", "retrievers", "system", "optimizers", "experiment", "audit", "report", "cli"]
-FOUNDATION = {"errors", "checks", "__init__"}
+FOUNDATION = {"errors", "checks", "plotting", "__init__"}
 
 
 def _stage(module: str) -> str | None:

@@ -9,9 +9,29 @@ Modules: :mod:`~sysfair.audit.propensity` (shared-space weights), :mod:`~sysfair
 
 from __future__ import annotations
 
-from sysfair.audit.config import AuditConfig
-from sysfair.audit.errors import AuditError
-from sysfair.audit.run import AuditResult, run_audit
-from sysfair.audit.system_audit import SystemAudit, audit_log
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sysfair.audit.config import AuditConfig
+    from sysfair.audit.errors import AuditError
+    from sysfair.audit.run import AuditResult, run_audit
+    from sysfair.audit.system_audit import SystemAudit, audit_log
 
 __all__ = ["AuditConfig", "AuditError", "AuditResult", "SystemAudit", "audit_log", "run_audit"]
+
+# name -> submodule; loaded on first use so that importing the config schema stays cheap
+_HOMES = {
+    "AuditConfig": "config",
+    "AuditError": "errors",
+    "AuditResult": "run",
+    "run_audit": "run",
+    "SystemAudit": "system_audit",
+    "audit_log": "system_audit",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'sysfair.audit' has no attribute {name!r}")
+    return getattr(import_module(f"sysfair.audit.{_HOMES[name]}"), name)

@@ -1,4 +1,4 @@
-"""The audit as text (printed), as a Markdown report, and as figures (matplotlib, Agg backend)."""
+"""The audit as text (printed), as a Markdown report, and as figures (matplotlib Figure objects)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import matplotlib
+import matplotlib.patches
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from sysfair.audit.decomposition import GapDecomposition  # noqa: E402
-from sysfair.audit.system_audit import SystemAudit  # noqa: E402
-from sysfair.system.candidates import CandidateLog  # noqa: E402
-from sysfair.system.model_audit import format_model_audit, reliability_curve  # noqa: E402
+from sysfair.audit.decomposition import GapDecomposition
+from sysfair.audit.system_audit import SystemAudit
+from sysfair.plotting import styled, subplots
+from sysfair.system.candidates import CandidateLog
+from sysfair.system.model_audit import format_model_audit, reliability_curve
 
 __all__ = [
     "format_audit",
@@ -192,11 +191,12 @@ def format_audit(audit: SystemAudit) -> str:
     return "\n".join(out)
 
 
+@styled
 def plot_decomposition(audit: SystemAudit, path: Path) -> None:
     """Bars of terms (4), (5), (6) and the total gap, one cluster per pair."""
     names = ["(4) covariates of group 1", "(5) preferences on S_X", "(6) covariates of group 0", "total gap"]
     n = len(audit.decompositions)
-    fig, ax = plt.subplots(figsize=(max(7.5, 2.5 * n + 3), 4.8), dpi=120)
+    fig, ax = subplots(figsize=(max(7.5, 2.5 * n + 3), 4.8), dpi=120)
     width = 0.8 / len(names)
     colors = ["tab:blue", "tab:orange", "tab:green", "black"]
     for i, (name, color) in enumerate(zip(names, colors, strict=True)):
@@ -229,13 +229,13 @@ def plot_decomposition(audit: SystemAudit, path: Path) -> None:
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
 
 
+@styled
 def plot_reliability(log: CandidateLog, path: Path, *, n_bins: int = 10) -> None:
     """Reliability diagram per label (one panel each), one curve per group, valid slots only."""
     k = log.n_labels
-    fig, axes = plt.subplots(1, k, figsize=(4.2 * k, 4.0), dpi=120, squeeze=False)
+    fig, axes = subplots(1, k, figsize=(4.2 * k, 4.0), dpi=120, squeeze=False)
     group = np.broadcast_to(log.group[:, None], log.mask.shape)[log.mask]
     for j, ax in enumerate(axes[0]):
         y, s = log.labels[..., j][log.mask], log.scores[..., j][log.mask]
@@ -255,9 +255,9 @@ def plot_reliability(log: CandidateLog, path: Path, *, n_bins: int = 10) -> None
         ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
 
 
+@styled
 def plot_retrieval_quality(audit: SystemAudit, path: Path) -> None:
     """Q_m per group, and over the shared space S_X of each pair."""
     groups = audit.groups[audit.groups["sessions"] > 0]
@@ -266,7 +266,7 @@ def plot_retrieval_quality(audit: SystemAudit, path: Path) -> None:
     ]
     values = list(groups["q_m"]) + [r.q_shared for r in audit.retrieval]
     colors = ["tab:blue"] * len(groups) + ["tab:purple"] * len(audit.retrieval)
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(labels) + 2), 4.0), dpi=120)
+    fig, ax = subplots(figsize=(max(5.0, 1.2 * len(labels) + 2), 4.0), dpi=120)
     bars = ax.bar(labels, values, color=colors)
     ax.bar_label(bars, fmt="%.3f", fontsize=8)
     ax.set_ylabel("Q_m = E[max_j sum_k Y_k] (positive labels)")
@@ -274,15 +274,14 @@ def plot_retrieval_quality(audit: SystemAudit, path: Path) -> None:
     ax.set_title("Retrieval quality Q_m of the retrieved candidate sets")
     ax.legend(
         handles=[
-            plt.Rectangle((0, 0), 1, 1, color="tab:blue", label="group"),
-            plt.Rectangle((0, 0), 1, 1, color="tab:purple", label="shared space of a pair"),
+            matplotlib.patches.Rectangle((0, 0), 1, 1, color="tab:blue", label="group"),
+            matplotlib.patches.Rectangle((0, 0), 1, 1, color="tab:purple", label="shared space of a pair"),
         ],
         fontsize=8,
     )
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
 
 
 DEFINITIONS = """\

@@ -6,21 +6,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sysfair.system.pareto import pareto_mask, staircase  # noqa: E402
+from sysfair.plotting import styled, subplots
+from sysfair.system.pareto import pareto_mask, staircase
 
 
+@styled
 def plot_fronts(
     points: Sequence[np.ndarray], path: Path, *, title: str, oracle: np.ndarray | None = None
 ) -> None:
     """Scatter every trial's ``[T, 2]`` (utility, DER) points, its front, the global front and,
     if given, the exact front ``oracle [P, 2]``."""
-    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
-    cmap = plt.get_cmap("viridis", max(2, len(points)))
+    fig, ax = subplots(figsize=(7, 5), dpi=120)
+    cmap = matplotlib.colormaps["viridis"].resampled(max(2, len(points)))
     for i, pts in enumerate(points):
         ax.scatter(pts[:, 0], pts[:, 1], s=10, alpha=0.35, color=cmap(i))
         front = pts[pareto_mask(pts)]
@@ -38,4 +37,3 @@ def plot_fronts(
     ax.legend(loc="lower left", fontsize=9, title=f"{len(points)} trials (one colour each)")
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)

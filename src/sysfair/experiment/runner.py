@@ -29,7 +29,7 @@ from sysfair.experiment.tracking import (
 )
 from sysfair.experiment.trials import TrialResult, iter_trials
 from sysfair.system.build import build_candidate_log
-from sysfair.system.cache import load_or_build
+from sysfair.system.cache import CacheMissError, load_or_build
 from sysfair.system.candidates import CandidateLog
 from sysfair.system.logged import load_logged
 from sysfair.system.model_audit import format_model_audit, model_audit
@@ -67,10 +67,12 @@ def _file_fingerprint(path: str | None, launch_dir: Path) -> dict[str, list[int]
     return {f.name: [f.stat().st_size, int(f.stat().st_mtime)] for f in files if f.is_file()}
 
 
-def candidate_log(cfg: Any, launch_dir: Path) -> CandidateLog:
+def candidate_log(cfg: Any, launch_dir: Path, *, build: bool = True) -> CandidateLog:
     """The CandidateLog of (dataset, scorer, retriever, prevalences, seed), cached on disk.
 
     A ``logged`` dataset already is a CandidateLog: it is read as is (no scorer, no retriever).
+    ``build=False`` only reads the cache: a miss raises :class:`CacheMissError` instead of
+    training the scorers (what a report wants).
     """
     if cfg.dataset.name == "logged":
         candidates = load_logged(cfg.dataset)
@@ -96,7 +98,9 @@ def candidate_log(cfg: Any, launch_dir: Path) -> CandidateLog:
     if not cache_dir.is_absolute():
         cache_dir = launch_dir / cache_dir
 
-    def build() -> CandidateLog:
+    def build_log() -> CandidateLog:
+        if not build:
+            raise CacheMissError(f"no cached CandidateLog for this config in {cache_dir}")
         return build_candidate_log(
             cfg.dataset,
             cfg.scorer,
@@ -106,7 +110,7 @@ def candidate_log(cfg: Any, launch_dir: Path) -> CandidateLog:
             cfg.preferences.assignment,
         )
 
-    candidates, path, hit = load_or_build(cache_dir, f"candidates-{cfg.dataset.name}", spec, build)
+    candidates, path, hit = load_or_build(cache_dir, f"candidates-{cfg.dataset.name}", spec, build_log)
     verb = "loaded from cache" if hit else "built and cached at"
     print(f"CandidateLog {verb} {path}", file=sys.stderr)
     if cfg.preferences.assignment == "attribute":

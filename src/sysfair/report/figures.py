@@ -6,28 +6,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from sysfair.report.surfaces import Surface  # noqa: E402
-from sysfair.system.pareto import pareto_mask, staircase  # noqa: E402
+from sysfair.plotting import styled, subplots
+from sysfair.report.surfaces import Surface
+from sysfair.system.pareto import pareto_mask, staircase
 
 __all__ = ["plot_comparison", "plot_method_fronts", "plot_surfaces"]
 
 UTILITY_LABEL = "utility (mean realised utility per session, weighted labels)"
 DER_LABEL = "DER (1 = equal utility across groups, unitless)"
 _MARKERS = "osD^vP*Xh<>"
-plt.rcParams.update({"font.size": 11, "axes.titlesize": 12, "legend.fontsize": 9})
 
 
 def _colours(methods: list[str]) -> dict[str, tuple[float, ...]]:
-    cmap = plt.get_cmap("tab10")
+    cmap = matplotlib.colormaps["tab10"]
     return {m: cmap(i % 10) for i, m in enumerate(methods)}
 
 
+@styled
 def plot_method_fronts(
     points: pd.DataFrame,
     methods: list[str],
@@ -41,7 +39,7 @@ def plot_method_fronts(
     """Every method's observed points and its front across trials, the global front, the oracle."""
     colours = _colours(methods)
     share = shares.set_index("method")["share"]
-    fig, ax = plt.subplots(figsize=(8.5, 6), dpi=120)
+    fig, ax = subplots(figsize=(8.5, 6), dpi=120)
     for i, method in enumerate(methods):
         part = points[points["method"] == method]
         xy = part[["observed_utility", "observed_der"]].to_numpy(float)
@@ -92,9 +90,9 @@ def plot_method_fronts(
     ax.legend(loc="lower left", framealpha=0.9)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
 
 
+@styled
 def plot_comparison(per_trial: pd.DataFrame, methods: list[str], path: Path, *, title: str) -> None:
     """Mean ± 1 sd over trials per method (error bars), each trial as a dot, for up to four scores."""
     panels = [
@@ -105,7 +103,7 @@ def plot_comparison(per_trial: pd.DataFrame, methods: list[str], path: Path, *, 
     ]
     panels = [p for p in panels if p[0] in per_trial and per_trial[p[0]].notna().any()]
     colours = _colours(methods)
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 4.4), dpi=120, squeeze=False)
+    fig, axes = subplots(1, len(panels), figsize=(3.6 * len(panels), 4.4), dpi=120, squeeze=False)
     rng = np.random.default_rng(0)
     x = np.arange(len(methods))
     for ax, (col, name, unit) in zip(axes[0], panels, strict=True):
@@ -144,9 +142,9 @@ def plot_comparison(per_trial: pd.DataFrame, methods: list[str], path: Path, *, 
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
 
 
+@styled
 def plot_surfaces(
     surf: Surface,
     points: pd.DataFrame,
@@ -158,7 +156,7 @@ def plot_surfaces(
 ) -> None:
     """Heat maps of noise-free utility and DER over (alpha_1, alpha_2), each method's alphas on top."""
     colours = _colours(methods)
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.6), dpi=120)
+    fig, axes = subplots(1, 2, figsize=(13, 5.6), dpi=120)
     a1, a2 = (f"alpha_{n}" for n in label_names)
     extent = (surf.grid[0], surf.grid[-1], surf.grid[0], surf.grid[-1])
     for ax, values, name, cmap in (
@@ -192,4 +190,3 @@ def plot_surfaces(
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)

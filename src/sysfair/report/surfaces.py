@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from unittest import mock
 
 import numpy as np
 from omegaconf import OmegaConf
 
 from sysfair.experiment.config import SCHEMAS
+from sysfair.system.cache import CacheMissError
 from sysfair.system.platform import Platform
 
 __all__ = ["Surface", "rebuild_platform", "surface"]
@@ -47,21 +47,13 @@ def _config(config_yaml: str) -> Any:
     return SimpleNamespace(**parts, seed=int(stored.seed), cache_dir=str(stored.cache_dir))
 
 
-class _CacheMiss(Exception):
-    """Raised instead of building a CandidateLog: the report never retrains scorers."""
-
-
-def _refuse(*_: Any, **__: Any) -> Any:
-    raise _CacheMiss
-
-
 def rebuild_platform(config_yaml: str, launch_dirs: list[Path]) -> tuple[Platform, Path]:
     """The Platform of a logged config, from the first launch folder whose cache holds its log.
 
     A relative ``cache_dir`` is resolved against each of ``launch_dirs`` in turn; only a cache
     hit is accepted (a miss would retrain the scorers). Raises ``LookupError`` if none hits.
     """
-    import sysfair.experiment.runner as experiment
+    from sysfair.experiment.runner import candidate_log
 
     cfg = _config(config_yaml)
     tried = []
@@ -72,12 +64,9 @@ def rebuild_platform(config_yaml: str, launch_dirs: list[Path]) -> tuple[Platfor
             continue
         probe = SimpleNamespace(**{**vars(cfg), "cache_dir": str(cache)})
         try:
-            with (
-                contextlib.redirect_stderr(io.StringIO()),
-                mock.patch.object(experiment, "build_candidate_log", _refuse),
-            ):
-                log = experiment.candidate_log(probe, folder)
-        except _CacheMiss:
+            with contextlib.redirect_stderr(io.StringIO()):
+                log = candidate_log(probe, folder, build=False)  # a report never retrains scorers
+        except CacheMissError:
             continue
         return Platform(log, np.asarray(cfg.preferences.weights, dtype=float)), cache
     raise LookupError(f"no cached CandidateLog for this config in {', '.join(dict.fromkeys(tried))}")

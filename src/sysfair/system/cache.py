@@ -25,6 +25,12 @@ from sysfair.system.candidates import CandidateLog
 
 log = logging.getLogger(__name__)
 
+
+
+class CacheMissError(LookupError):
+    """No valid cache entry, and the caller asked not to build one (e.g. a report never retrains)."""
+
+
 FORMAT_VERSION = 1  # bump whenever a change alters what a given config builds
 _IGNORED_KEYS = {"n_jobs"}  # settings that change speed, not results
 
