@@ -213,3 +213,25 @@ def test_sweep_filter_errors_and_cli(
     assert "report written to" in capsys.readouterr().out
     assert (tmp / "cli" / "report.md").is_file()
     assert "| sobol |" in (tmp / "cli" / "report.md").read_text()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_wilcoxon_explicit_method_matches_scipy_auto(seed: int) -> None:
+    """The method sysfair names and passes gives scipy's own automatic choice, p for p."""
+    from scipy import stats as scipy_stats
+
+    from sysfair.report.stats import paired_wilcoxon
+
+    rng = np.random.default_rng(seed)
+    n = [8, 12, 20, 30, 60, 10][seed]
+    x = rng.normal(size=n)
+    y = x + rng.normal(0.3, 1.0, size=n)
+    if seed % 2:  # ties and zeros
+        y = np.round(y, 1)
+        x = np.round(x, 1)
+        y[:2] = x[:2]
+    res = paired_wilcoxon(x, y)
+    auto = scipy_stats.wilcoxon(x, y, zero_method="wilcox", method="auto")
+    assert res.p_value == pytest.approx(float(auto.pvalue), rel=1e-12)
+    expected = "exact" if seed % 2 == 0 and n <= 50 else "permutation (zeros/ties)" if n <= 13 else "normal"
+    assert res.method.startswith(expected)

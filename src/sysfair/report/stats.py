@@ -6,10 +6,11 @@ Wilcoxon handling (documented in the report too):
   the same user batches); seeds present for only one method are left out;
 * zero differences are dropped (``zero_method="wilcox"``, the classic test); if every
   difference is zero the test is undefined and the p-value is NaN ("no difference");
-* p-values come from scipy's ``method="auto"``: the exact null distribution when there are no
-  zeros or tied ranks and at most 50 pairs; with zeros or ties, an exhaustive permutation of
-  the signs of the non-zero differences when at most 13 pairs (zeros included in the count),
-  else the normal approximation (with tie correction); the method used is reported;
+* p-values use an explicit scipy ``method=`` (:func:`_test_method`, scipy >= 1.15): the exact
+  null distribution when there are no zeros or tied ranks and at most 50 pairs; with zeros or
+  ties, an exhaustive permutation of the signs of the non-zero differences when at most 13
+  pairs (zeros included in the count), else the normal approximation (with tie correction);
+  the method used is reported;
 * with n < 6 non-zero differences the smallest achievable two-sided p is 2 / 2**n > 0.05, so
   the test cannot reject at the 5% level; the p-value is still given, with that note.
 """
@@ -62,6 +63,21 @@ class WilcoxonResult:
     note: str
 
 
+def _test_method(*, n_pairs: int, ties_or_zeros: bool) -> tuple[str, str | stats.PermutationMethod]:
+    """(label, scipy ``method=``): the null distribution the test uses, chosen here explicitly.
+
+    Exact when there are no ties or zeros and at most 50 pairs; with ties or zeros an exhaustive
+    permutation of the signs when at most 13 pairs (2**13 sign patterns, below
+    PermutationMethod's 9999 resamples, so scipy enumerates them all: deterministic); else the
+    normal approximation with tie correction.
+    """
+    if not ties_or_zeros and n_pairs <= 50:
+        return "exact", "exact"
+    if n_pairs <= 13:
+        return "permutation (zeros/ties)", stats.PermutationMethod()
+    return "normal approximation", "asymptotic"
+
+
 def paired_wilcoxon(x: np.ndarray, y: np.ndarray) -> WilcoxonResult:
     """Wilcoxon signed-rank test of ``x [n]`` vs ``y [n]`` (pairs with a NaN are dropped)."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
@@ -98,13 +114,8 @@ def paired_wilcoxon(x: np.ndarray, y: np.ndarray) -> WilcoxonResult:
         )
     tied_ranks = np.unique(np.abs(nonzero)).size < nonzero.size
     has_zeros = nonzero.size < n
-    if not (tied_ranks or has_zeros) and n <= 50:
-        method = "exact"
-    elif n <= 13:
-        method = "permutation (zeros/ties)"
-    else:
-        method = "normal approximation"
-    res = stats.wilcoxon(x[keep], y[keep], zero_method="wilcox", alternative="two-sided", method="auto")
+    method, scipy_method = _test_method(n_pairs=n, ties_or_zeros=tied_ranks or has_zeros)
+    res = stats.wilcoxon(x[keep], y[keep], zero_method="wilcox", alternative="two-sided", method=scipy_method)
     notes = []
     if nonzero.size < MIN_PAIRS:
         floor = 2.0 / 2**nonzero.size
