@@ -16,6 +16,8 @@ commands:
                           e.g. sysfair audit audit.alpha=[0.7,0.3] retriever=single_label
   report [--sweep TAG] [--out DIR] [--experiment NAME] [--tracking-uri URI]
                           figures and a Markdown report from the runs stored in MLflow
+  cache list|clear [--dir DIR] [--older-than 30d]
+                          the CandidateLog cache: entries, sizes, ages, what built them
   data download NAME --dir DIR
                           fetch a public dataset (movielens-100k, movielens-1m, marketbias),
                           verified by checksum; then run with dataset.path=DIR/...
@@ -59,6 +61,12 @@ def _report(rest: list[str]) -> None:
     main_report(rest)
 
 
+def _cache(rest: list[str]) -> None:
+    from sysfair.cli.cache import main_cache
+
+    main_cache(rest)
+
+
 def _fail(message: str) -> None:
     print(f"sysfair: error: {message}", file=sys.stderr)
     sys.exit(2)
@@ -74,7 +82,12 @@ def main(argv: list[str] | None = None) -> None:
         "audit": lambda rest: _run(["mode=audit", *rest]),
         "report": _report,
         "data": _data,
+        "cache": _cache,
     }
     if args[0] not in commands:
         _fail(f"unknown command {args[0]!r}\n\n{USAGE}")
     commands[args[0]](args[1:])
+
+
+if __name__ == "__main__":
+    main()

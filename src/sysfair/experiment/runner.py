@@ -29,7 +29,7 @@ from sysfair.experiment.tracking import (
 )
 from sysfair.experiment.trials import TrialResult, iter_trials
 from sysfair.system.build import build_candidate_log
-from sysfair.system.cache import CacheMissError, load_or_build
+from sysfair.system.cache import CacheMissError, file_digests, load_or_build
 from sysfair.system.candidates import CandidateLog
 from sysfair.system.logged import load_logged
 from sysfair.system.model_audit import format_model_audit, model_audit
@@ -58,13 +58,13 @@ class ExperimentResult:
     oracle: OracleFront | None
 
 
-def _file_fingerprint(path: str | None, launch_dir: Path) -> dict[str, list[int]]:
-    """Size and mtime of the files under a dataset path, so edited data invalidates the cache."""
+def _dataset_files(cfg: Any, launch_dir: Path, cache_dir: Path) -> dict[str, str]:
+    """Content digests of the dataset's input files (an edit means a new cache entry)."""
+    path = getattr(cfg.dataset, "path", None)
     if not path or path == "???":
         return {}
     folder = Path(path) if Path(path).is_absolute() else launch_dir / path
-    files = [folder] if folder.is_file() else sorted(folder.glob("*")) if folder.is_dir() else []
-    return {f.name: [f.stat().st_size, int(f.stat().st_mtime)] for f in files if f.is_file()}
+    return file_digests(folder, cache_dir) if folder.exists() else {}
 
 
 def candidate_log(cfg: Any, launch_dir: Path, *, build: bool = True) -> CandidateLog:
@@ -85,18 +85,19 @@ def candidate_log(cfg: Any, launch_dir: Path, *, build: bool = True) -> Candidat
         )
         print(f"CandidateLog read from {cfg.dataset.path}", file=sys.stderr)
         return candidates
+    cache_dir = Path(cfg.cache_dir)
+    if not cache_dir.is_absolute():
+        cache_dir = launch_dir / cache_dir
+
     spec = {
         "dataset": OmegaConf.to_container(OmegaConf.structured(cfg.dataset)),
-        "files": _file_fingerprint(getattr(cfg.dataset, "path", None), launch_dir),
+        "files": _dataset_files(cfg, launch_dir, cache_dir),
         "scorer": OmegaConf.to_container(OmegaConf.structured(cfg.scorer)),
         "retriever": OmegaConf.to_container(OmegaConf.structured(cfg.retriever)),
         "prevalences": list(cfg.preferences.prevalences),
         "assignment": cfg.preferences.assignment,
         "seed": cfg.seed,
     }
-    cache_dir = Path(cfg.cache_dir)
-    if not cache_dir.is_absolute():
-        cache_dir = launch_dir / cache_dir
 
     def build_log() -> CandidateLog:
         if not build:
