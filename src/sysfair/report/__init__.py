@@ -25,11 +25,12 @@ from sysfair.report.collect import (
     SweepData,
     collect,
 )
-from sysfair.report.figures import plot_comparison, plot_method_fronts, plot_surfaces
+from sysfair.report.figures import plot_comparison, plot_method_fronts, plot_paper_averages, plot_surfaces
 from sysfair.report.markdown import render
 from sysfair.report.stats import (
     WilcoxonResult,
     front_shares,
+    iteration_averages,
     mean_sd,
     paired_by_seed,
     paired_wilcoxon,
@@ -53,6 +54,7 @@ __all__ = [
 
 SUMMARY_METRICS = ["best_utility", "best_der", "scalarised", "hypervolume", "hypervolume_regret"]
 TEST_METRICS = ["best_der", "best_utility", "hypervolume", "scalarised"]
+PAPER_METRICS = ["avg_utility", "avg_der"]  # Section 4: averages over a trial's iterations
 BASELINES = ("random", "ei")
 SURFACE_GRID = 41
 _MATCH_TOL = 1e-9  # rebuilt pool must reproduce the logged noise-free values to this
@@ -69,6 +71,12 @@ class SettingReport:
     shares: pd.DataFrame  # method, n_points, n_on_front, share
     wilcoxon: pd.DataFrame | None  # fair, baseline, metric, WilcoxonResult fields
     audit: pd.DataFrame | None
+    paper: pd.DataFrame | None = None  # per (method, trial) averages over the iterations
+    paper_summary: pd.DataFrame | None = None  # method, n_trials, avg_<x>_mean, avg_<x>_sd
+    paper_wilcoxon: pd.DataFrame | None = None  # the paper's tests on the averages
+    paper_figure: Path | None = None
+    exact_shares: pd.DataFrame | None = None  # shares of the noise-free global front
+    exact_fronts_figure: Path | None = None
     fronts_figure: Path | None = None
     comparison_figure: Path | None = None
     surface_figure: Path | None = None
@@ -90,8 +98,10 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:80] or "setting"
 
 
-def _wilcoxon(setting: Setting, per_trial: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Fair method(s) vs random and vs ei on each TEST_METRICS, paired by seed."""
+def _wilcoxon(
+    setting: Setting, per_trial: pd.DataFrame, metrics: list[str] = TEST_METRICS
+) -> tuple[pd.DataFrame, list[str]]:
+    """Fair method(s) vs random and vs ei on each of ``metrics``, paired by seed."""
     opt = dict(zip(setting.parents["method"], setting.parents["optimizer"], strict=True))
     fair = [m for m, o in opt.items() if o.startswith("fair_")]
     notes = []
@@ -104,7 +114,7 @@ def _wilcoxon(setting: Setting, per_trial: pd.DataFrame) -> tuple[pd.DataFrame, 
             notes.append(f"`{base}` did not run in this setting: no test against it")
         for f in fair:
             for b in baselines:
-                for metric in TEST_METRICS:
+                for metric in metrics:
                     seeds, x, y = paired_by_seed(per_trial, f, b, metric)
                     res = paired_wilcoxon(x, y)
                     rows.append({"fair": f, "baseline": b, "metric": metric, **vars(res)})
@@ -187,9 +197,21 @@ def _setting_report(setting: Setting, slug: str, out_dir: Path, launch_dirs: lis
             global_front,
             report.shares,
             report.fronts_figure,
-            title=f"{setting.label}: observed (utility, DER) across trials",
-            oracle=setting.oracle,
+            title=f"{setting.label}: observed (noisy batch) (utility, DER) across trials",
         )
+        report.exact_shares, exact_front = front_shares(setting.points, setting.methods, values="exact")
+        report.exact_fronts_figure = out_dir / f"fronts_exact_{slug}.png"
+        plot_method_fronts(
+            setting.points,
+            setting.methods,
+            exact_front,
+            report.exact_shares,
+            report.exact_fronts_figure,
+            title=f"{setting.label}: tried α's re-evaluated noise-free, against the exact front",
+            oracle=setting.oracle,
+            values="exact",
+        )
+        _paper_view(report, setting, out_dir)
         report.surface_figure, report.surface_notes = _surfaces(
             setting, launch_dirs, out_dir / f"surfaces_{slug}.png"
         )
@@ -207,6 +229,22 @@ def _setting_report(setting: Setting, slug: str, out_dir: Path, launch_dirs: lis
         )
     report.wilcoxon, report.wilcoxon_notes = _wilcoxon(setting, per_trial)
     return report
+
+
+def _paper_view(report: SettingReport, setting: Setting, out_dir: Path) -> None:
+    """The paper's Section 4 aggregation: per-trial averages over iterations, mean ± sd, tests."""
+    averages = iteration_averages(setting.points)
+    seeds = setting.trials[["method", "trial", "seed"]]
+    report.paper = averages.merge(seeds, on=["method", "trial"], how="left")
+    report.paper_summary = mean_sd(report.paper, [*PAPER_METRICS, "avg_exact_utility", "avg_exact_der"])
+    report.paper_wilcoxon, _ = _wilcoxon(setting, report.paper, PAPER_METRICS)
+    report.paper_figure = out_dir / f"paper_averages_{report.slug}.png"
+    plot_paper_averages(
+        report.paper,
+        setting.methods,
+        report.paper_figure,
+        title=f"{setting.label}: average utility and DER over the iterations (paper, Section 4)",
+    )
 
 
 def _identical_methods(per_trial: pd.DataFrame) -> list[str]:
@@ -237,6 +275,8 @@ def _write_tables(rep: SettingReport, out_dir: Path) -> list[Path]:
         ("summary", rep.summary),
         ("front_shares", rep.shares),
         ("wilcoxon", rep.wilcoxon),
+        ("paper_averages", rep.paper),
+        ("paper_wilcoxon", rep.paper_wilcoxon),
     ):
         if table is not None and len(table):
             path = out_dir / f"{name}_{rep.slug}.csv"
@@ -271,7 +311,9 @@ def build_report(
     reports = [_setting_report(s, x, out_dir, dirs) for s, x in zip(data.settings, slugs, strict=True)]
     files: list[Path] = []
     for r in reports:
-        files += [p for p in (r.fronts_figure, r.comparison_figure, r.surface_figure) if p is not None]
+        figures = (r.fronts_figure, r.exact_fronts_figure, r.paper_figure)
+        figures += (r.comparison_figure, r.surface_figure)
+        files += [p for p in figures if p is not None]
         files += _write_tables(r, out_dir)
     sources = pd.concat([s.parents.assign(setting=s.label) for s in data.settings], ignore_index=True)
     sources.to_csv(out_dir / "source_runs.csv", index=False)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sysfair.plotting import styled, subplots
+from sysfair.report.stats import VALUE_COLUMNS
 from sysfair.report.surfaces import Surface
 from sysfair.system.pareto import pareto_mask, staircase
 
@@ -35,14 +36,19 @@ def plot_method_fronts(
     *,
     title: str,
     oracle: pd.DataFrame | None = None,
+    values: str = "observed",
 ) -> None:
-    """Every method's observed points and its front across trials, the global front, the oracle."""
+    """Every method's points and its front across trials, and the global front.
+
+    ``values="exact"`` draws the noise-free values and, when given, the exact front over alpha
+    (``oracle``); ``observed`` draws the noisy batch values, never against the noise-free front.
+    """
     colours = _colours(methods)
     share = shares.set_index("method")["share"]
     fig, ax = subplots(figsize=(8.5, 6), dpi=120)
     for i, method in enumerate(methods):
         part = points[points["method"] == method]
-        xy = part[["observed_utility", "observed_der"]].to_numpy(float)
+        xy = part[list(VALUE_COLUMNS[values])].to_numpy(float)
         if not len(xy):
             continue
         c, marker = colours[method], _MARKERS[i % len(_MARKERS)]
@@ -74,7 +80,7 @@ def plot_method_fronts(
             lw=1.2,
             zorder=4,
         )
-    if oracle is not None and len(oracle):
+    if values == "exact" and oracle is not None and len(oracle):
         ax.step(
             *staircase(oracle[["utility", "der"]].to_numpy(float)),
             where="pre",
@@ -188,5 +194,40 @@ def plot_surfaces(
         ax.set_title(f"noise-free {name.split(' (')[0]} over α")
     axes[1].legend(loc="upper left", bbox_to_anchor=(1.25, 1.0), title="α tried by")
     fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+@styled
+def plot_paper_averages(averages: pd.DataFrame, methods: list[str], path: Path, *, title: str) -> None:
+    """The paper's Section 4 view: per method, mean ± 1 sd over trials of the per-trial averages
+    over iterations of utility and DER (observed values), each trial as a faint dot."""
+    colours = _colours(methods)
+    fig, ax = subplots(figsize=(7.5, 5.5), dpi=120)
+    for i, method in enumerate(methods):
+        part = averages[averages["method"] == method]
+        if not len(part):
+            continue
+        u, d = part["avg_utility"].to_numpy(float), part["avg_der"].to_numpy(float)
+        c = colours[method]
+        ax.scatter(u, d, s=14, alpha=0.35, color=c, marker=_MARKERS[i % len(_MARKERS)])
+        ax.errorbar(
+            u.mean(),
+            d.mean(),
+            xerr=u.std(ddof=1) if u.size > 1 else 0.0,
+            yerr=d.std(ddof=1) if d.size > 1 else 0.0,
+            fmt=_MARKERS[i % len(_MARKERS)],
+            ms=9,
+            capsize=5,
+            lw=1.8,
+            color=c,
+            mec="black",
+            label=f"{method}: mean ± 1 sd over {u.size} trials",
+        )
+    ax.set_xlabel("utility, average over the iterations of a trial (observed)")
+    ax.set_ylabel("DER, average over the iterations of a trial (observed)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", framealpha=0.9)
     fig.tight_layout()
     fig.savefig(path)

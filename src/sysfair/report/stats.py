@@ -28,6 +28,7 @@ from sysfair.system.pareto import pareto_mask
 __all__ = [
     "WilcoxonResult",
     "front_shares",
+    "iteration_averages",
     "mean_sd",
     "paired_by_seed",
     "paired_wilcoxon",
@@ -169,14 +170,41 @@ def scalarised_scores(points: pd.DataFrame) -> pd.DataFrame:
     return out.max()
 
 
-def front_shares(points: pd.DataFrame, methods: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Each method's points on the global front of all observed (utility, DER) points.
+VALUE_COLUMNS = {
+    "observed": ("observed_utility", "observed_der"),  # the noisy batch the optimizer saw
+    "exact": ("exact_utility", "exact_der"),  # the same alpha re-evaluated on the whole pool
+}
+
+
+def iteration_averages(points: pd.DataFrame) -> pd.DataFrame:
+    """The paper's aggregation (Section 4): per (method, trial), the mean over the iterations.
+
+    Columns ``avg_utility`` / ``avg_der`` average the observed (noisy batch) values, as the
+    platform reports them to the optimizer; ``avg_exact_utility`` / ``avg_exact_der`` average
+    the same alphas re-evaluated noise-free on the whole pool.
+    """
+    table = points.groupby(["method", "trial"], as_index=False).agg(
+        avg_utility=("observed_utility", "mean"),
+        avg_der=("observed_der", "mean"),
+        avg_exact_utility=("exact_utility", "mean"),
+        avg_exact_der=("exact_der", "mean"),
+        n_iterations=("observed_utility", "size"),
+    )
+    return table
+
+
+def front_shares(
+    points: pd.DataFrame, methods: list[str], values: str = "observed"
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Each method's points on the global front of all (utility, DER) points.
+
+    ``values``: ``observed`` (the noisy batch values) or ``exact`` (noise-free on the whole pool).
 
     A point is on the global front if it equals a non-dominated point of the pooled set, so a
     point reached by two methods counts for both. Returns (table with method, n_points,
     n_on_front, share = n_on_front / sum over methods of n_on_front; the global front ``[P, 2]``).
     """
-    xy = points[["observed_utility", "observed_der"]].to_numpy(float)
+    xy = points[list(VALUE_COLUMNS[values])].to_numpy(float)
     front = xy[pareto_mask(xy)] if len(xy) else np.zeros((0, 2))
     on = {tuple(p) for p in front}
     hit = np.array([tuple(p) in on for p in xy], dtype=bool)
