@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from sysfair.system.oracle import simplex_grid
 from sysfair.system.platform import Platform, directions
 
 __all__ = ["lattice", "lemma_check"]
@@ -21,22 +22,10 @@ __all__ = ["lattice", "lemma_check"]
 
 def lattice(k: int, max_points: int) -> np.ndarray:
     """Simplex lattice ``[P, k]`` (rows sum to 1) with the finest step such that P <= max_points."""
-    try:
-        from sysfair.system.oracle import simplex_grid
-    except ImportError:  # pragma: no cover - the oracle module is optional here
-        simplex_grid = None
     n = 1
     while math.comb(n + k, k - 1) <= max_points:
         n += 1
-    if simplex_grid is not None:
-        return simplex_grid(k, n)
-    import itertools
-
-    rows = []
-    for bars in itertools.combinations(range(n + k - 1), k - 1):
-        edges = np.array((-1, *bars, n + k - 1))
-        rows.append(np.diff(edges) - 1)
-    return np.array(rows, dtype=np.float64) / n
+    return simplex_grid(k, n)
 
 
 def lemma_check(platform: Platform, *, grid_points: int = 201, tolerance: float = 0.01) -> pd.DataFrame:
