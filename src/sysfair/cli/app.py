@@ -16,6 +16,16 @@ CONF_DIR = Path(__file__).resolve().parents[3] / "conf"
 log = logging.getLogger("sysfair")
 
 
+def _check_store(cfg: DictConfig) -> None:
+    """The tracking store first: a bad or unreachable ``tracking.uri`` fails before any work."""
+    from sysfair.experiment.store import check_tracking_uri, prepare_store
+    from sysfair.experiment.tracking import default_uri
+
+    uri = cfg.tracking.uri or default_uri(Path.cwd())
+    check_tracking_uri(uri)
+    prepare_store(uri)
+
+
 def task(cfg: DictConfig) -> float:
     """Run one experiment (or, with ``mode=audit``, one system audit).
 
@@ -23,6 +33,7 @@ def task(cfg: DictConfig) -> float:
     mean hypervolume (or the audit's total gap), for Hydra sweepers that optimise a value.
     """
     try:
+        _check_store(cfg)
         if cfg.mode == "audit":
             from sysfair.audit import run_audit
 
