@@ -193,8 +193,8 @@ def run_case(case: Case, repo: Path, timeout: float) -> tuple[str, float, str]:
         if proc.returncode == 0:
             return ("silent wrong" if _nan_metrics(db) else "completed"), seconds, last
         clean = proc.returncode == 2 and 0 < len(lines) <= 2 and not _runs(db)
-        if proc.returncode == 1 and lines and "Set the environment variable HYDRA_FULL_ERROR" in err:
-            clean = len([x for x in lines if not x.startswith("Set the environment")]) <= 3
+        if proc.returncode == 1 and "Error executing job" not in err and not _runs(db):
+            clean = True  # Hydra's own message for an unknown option or a misspelt key
         return ("clean error" if clean else "traceback"), seconds, last
 
 
