@@ -11,14 +11,41 @@ __all__ = ["hypervolume", "pareto_mask", "staircase"]
 
 
 def pareto_mask(points: np.ndarray) -> np.ndarray:
-    """``[N, M]`` -> ``[N]`` bool, True on non-dominated rows (duplicates kept once)."""
+    """``[N, M]`` -> ``[N]`` bool, True on non-dominated rows (duplicates kept once).
+
+    Rows with a non-finite value are never on the front. Among identical rows only the first is
+    kept, as BoTorch's ``is_non_dominated(deduplicate=True)`` does. Two objectives take an
+    O(N log N) sort and running maximum (:func:`_pareto_mask_2d`, same mask as BoTorch's); more
+    objectives use BoTorch.
+    """
     points = np.asarray(points, dtype=np.float64)
     if points.shape[0] == 0:
         return np.zeros(0, dtype=bool)
     finite = np.isfinite(points).all(axis=1)
     out = np.zeros(points.shape[0], dtype=bool)
     if finite.any():
-        out[finite] = is_non_dominated(torch.from_numpy(points[finite])).numpy()
+        if points.shape[1] == 2:
+            out[finite] = _pareto_mask_2d(points[finite])
+        else:
+            out[finite] = is_non_dominated(torch.from_numpy(points[finite])).numpy()
+    return out
+
+
+def _pareto_mask_2d(points: np.ndarray) -> np.ndarray:
+    """Finite ``[N, 2]`` -> ``[N]`` bool: non-dominated rows, the first of identical rows only.
+
+    Rows sorted by x descending, then y descending, then index (a stable sort): every row that
+    weakly dominates row i (x and y >= its own), including an earlier identical row, comes before
+    it, and every row before it has x > x_i, or x = x_i and y >= y_i. So row i is kept iff its y
+    beats the running maximum of y over the rows before it.
+    """
+    order = np.lexsort((-points[:, 1], -points[:, 0]))  # stable: ties keep index order
+    y = points[order, 1]
+    best_before = np.empty_like(y)
+    best_before[0] = -np.inf
+    np.maximum.accumulate(y[:-1], out=best_before[1:])
+    out = np.zeros(points.shape[0], dtype=bool)
+    out[order[y > best_before]] = True
     return out
 
 
