@@ -3,13 +3,17 @@
 Stages, each in a fresh process so that its peak resident memory (ru_maxrss) is its own:
 
 * ``single``: ``Platform.evaluate`` of 1 alpha on the whole pool;
-* ``many``: ``Platform.evaluate`` of ``--many`` alphas (default 1,000) in one call;
+* ``many``: ``Platform.evaluate`` of ``--many`` alphas (default 1,000) in one call (K = 2: the
+  breakpoint sweep of :mod:`sysfair.direction_sweep`, built inside the call);
+* ``direct``: the same call served directly, every candidate scored per alpha (the path before the
+  sweep, forced with ``SWEEP_MIN_ALPHAS``): same numbers, for a before/after under the same load;
 * ``oracle``: ``oracle_front`` (exact K = 2 sweep, Pareto filter included).
 
 The log is the one of ``bench_platform.py`` (uniform float32 scores, Bernoulli labels, 20% group 1).
 "RSS before" is the process after building the log and the Platform; "peak RSS" the maximum over
-the stage. ``--max-cells`` caps sessions x alphas of the ``many`` stage: above it only the first
-alphas are served and the time is extrapolated linearly (marked ``~``), for slow old code paths.
+the stage; "CPU s" the process CPU time (all threads), steadier than wall time on a shared
+machine. ``--max-cells`` caps sessions x alphas of the ``many`` and ``direct`` stages: above it only
+the first alphas are served and the times are extrapolated linearly (marked ``~``).
 
     python benchmarks/bench_scale.py [--sizes 10000 100000 1000000] [--stages single many oracle]
 """
@@ -23,13 +27,13 @@ import time
 
 import numpy as np
 
+from sysfair.candidates import CandidateLog
+
 PREFS = np.array([[0.9, 0.1], [0.1, 0.9]])
 
 
-def make_log(n_sessions: int, m: int = 20, seed: int = 0):  # noqa: ANN201 (CandidateLog)
+def make_log(n_sessions: int, m: int = 20, seed: int = 0) -> CandidateLog:
     """Uniform float32 scores, Bernoulli(score) labels, 20% of sessions in group 1."""
-    from sysfair.candidates import CandidateLog
-
     rng = np.random.default_rng(seed)
     scores = rng.random((n_sessions, m, 2), dtype=np.float32)
     return CandidateLog(
@@ -51,51 +55,56 @@ def _rss_mb() -> float:
 
 def _stage(n: int, stage: str, many: int, max_cells: int, queue: mp.Queue) -> None:
     """Run one stage in this (child) process and put (seconds, note, rss before, peak rss) on queue."""
+    import sysfair.platform as platform_module
     from sysfair.oracle import oracle_front
-    from sysfair.platform import Platform
 
-    platform = Platform(make_log(n), PREFS)
+    platform = platform_module.Platform(make_log(n), PREFS)
     before = _rss_mb()
-    note = ""
+    note, scale = "", 1.0
+    c0, t0 = time.process_time(), time.perf_counter()
     if stage == "single":
-        alphas = np.random.default_rng(1).random((1, 2))
-        t0 = time.perf_counter()
-        platform.evaluate(alphas)
-        seconds = time.perf_counter() - t0
-    elif stage == "many":
+        platform.evaluate(np.random.default_rng(1).random((1, 2)))
+    elif stage in ("many", "direct"):
+        if stage == "direct":
+            platform_module.SWEEP_MIN_ALPHAS = 10**12
         alphas = np.random.default_rng(1).random((many, 2))
-        served = min(many, max(1, max_cells // n))
-        t0 = time.perf_counter()
+        served = min(many, max(platform_module.SWEEP_MIN_ALPHAS if stage == "many" else 1, max_cells // n))
+        c0, t0 = time.process_time(), time.perf_counter()
         platform.evaluate(alphas[:served])
-        seconds = (time.perf_counter() - t0) * many / served
+        scale = many / served
         note = "" if served == many else f"~ (from {served})"
     else:
-        t0 = time.perf_counter()
         front = oracle_front(platform)
-        seconds = time.perf_counter() - t0
         note = f"{front.points.shape[0]} front pts"
+    seconds, cpu = (time.perf_counter() - t0) * scale, (time.process_time() - c0) * scale
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put((seconds, note, before, peak))
+    queue.put((seconds, cpu, note, before, peak))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--stages", nargs="+", default=["single", "many", "oracle"])
+    parser.add_argument("--stages", nargs="+", default=["single", "many", "direct", "oracle"])
     parser.add_argument("--many", type=int, default=1000, help="alphas in the 'many' stage")
     parser.add_argument("--max-cells", type=int, default=10**12, help="cap on sessions x alphas served")
     args = parser.parse_args()
     ctx = mp.get_context("spawn")
-    print(f"{'sessions':>9} {'stage':>7} {'seconds':>9} {'RSS before MB':>14} {'peak RSS MB':>12}  note")
+    head = (
+        f"{'sessions':>9} {'stage':>12} {'wall s':>9} {'CPU s':>9} {'RSS before MB':>14} {'peak RSS MB':>12}"
+    )
+    print(head + "  note")
     for n in args.sizes:
         for stage in args.stages:
             queue = ctx.Queue()
             proc = ctx.Process(target=_stage, args=(n, stage, args.many, args.max_cells, queue))
             proc.start()
-            seconds, note, before, peak = queue.get()
+            seconds, cpu, note, before, peak = queue.get()
             proc.join()
-            label = f"{args.many}a" if stage == "many" else stage
-            print(f"{n:>9} {label:>7} {seconds:>9.3f} {before:>14.0f} {peak:>12.0f}  {note}", flush=True)
+            label = f"{stage} {args.many}a" if stage in ("many", "direct") else stage
+            print(
+                f"{n:>9} {label:>12} {seconds:>9.3f} {cpu:>9.3f} {before:>14.0f} {peak:>12.0f}  {note}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

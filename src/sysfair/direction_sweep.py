@@ -107,34 +107,30 @@ class DirectionSweep:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per run: doubtful zone ends ``left [R]`` (doubt on [lo, left]) and ``right [R]`` ([right, hi]).
 
-        ``left = -inf`` / ``right = +inf`` where no candidate comes within B of p at that end.
+        ``left = -inf`` / ``right = +inf`` where no candidate comes within B of p at that end. B is
+        per session: 64 eps times twice its largest valid |score| (>= the pair's magnitude).
         """
         n_r, m = run_sess.size, self.m
         left, right = np.full(n_r, -np.inf), np.full(n_r, np.inf)
+        magnitude = np.maximum(np.abs(self.a), np.abs(self.b)).max(axis=1, where=self.mask, initial=0.0)
+        bound = _MARGIN * _EPS * 2.0 * magnitude + 1e-290  # [S]
         step = max(1, _RUN_CHUNK // m)
         slots = np.arange(m)
         for c in range(0, n_r, step):
             s, p = run_sess[c : c + step], run_p[c : c + step]
-            r_lo, r_hi = lo[c : c + step, None], hi[c : c + step, None]
-            a, b = self.a[s], self.b[s]  # [c, m]
-            ap, bp = self.a[s, p][:, None], self.b[s, p][:, None]
-            da, db = ap - a, bp - b
-            bound = _MARGIN * _EPS * np.maximum(np.abs(ap) + np.abs(a), np.abs(bp) + np.abs(b)) + 1e-290
+            da = self.a[s, p][:, None] - self.a[s]  # [c, m]; c_p - c_j = da + t * slope
+            db = self.b[s, p][:, None] - self.b[s]
+            slope = (db - da) + 0.0  # + 0.0: a -0.0 slope (signed zero scores) counts as 0
             # Others: valid, not p, and not an exact duplicate of p in a higher slot (p wins that tie).
-            other = self.mask[s] & (slots != p[:, None])
-            other &= ~((da == 0) & (db == 0) & (slots > p[:, None]))
-            slope = db - da  # c_p - c_j = da + t * slope (per unit of u + v)
+            other = self.mask[s] & ~((da == 0) & (db == 0) & (slots >= p[:, None]))
             with np.errstate(divide="ignore", invalid="ignore"):
-                t_star = (bound - da) / slope
-            flat = other & (slope == 0) & (da <= bound)  # doubtful on the whole run
-            rising = other & (slope > 0) & (t_star >= r_lo)  # doubtful on [lo, min(hi, t*)]
-            falling = other & (slope < 0) & (t_star <= r_hi)  # doubtful on [max(lo, t*), hi]
-            left_j = np.where(rising, np.minimum(t_star, r_hi), -np.inf)
-            left_j = np.where(flat, r_hi, left_j)
-            right_j = np.where(falling, np.maximum(t_star, r_lo), np.inf)
-            right_j = np.where(flat, r_lo, right_j)
-            left[c : c + step] = left_j.max(axis=1)
-            right[c : c + step] = right_j.min(axis=1)
+                t_star = (bound[s, None] - da) / slope  # slope 0: +inf if doubtful throughout
+            rising = other & (slope >= 0)  # doubtful for t <= t_star
+            r_lo, r_hi = lo[c : c + step], hi[c : c + step]
+            reach = np.fmax.reduce(np.where(rising, t_star, -np.inf), axis=1)  # NaN (g = B): no doubt
+            left[c : c + step] = np.where(reach >= r_lo, np.minimum(reach, r_hi), -np.inf)
+            reach = np.fmin.reduce(np.where(other & ~rising, t_star, np.inf), axis=1)  # t >= t_star
+            right[c : c + step] = np.where(reach <= r_hi, np.maximum(reach, r_lo), np.inf)
         return left, right
 
     # -- serving -------------------------------------------------------------------------------
@@ -182,7 +178,7 @@ class DirectionSweep:
                 if k >= n_dir:  # alpha = 0
                     out[r] = zero_row
                     continue
-                out[r] = states.at(k)
+                states.write(k, out[r])
                 lo, hi = fix_ptr[k], fix_ptr[k + 1]
                 out[r, fix_sess[lo:hi]] = fix_val[lo:hi]
             yield slice(int(rows[0]), int(rows[-1]) + 1), out
@@ -260,15 +256,24 @@ class _States:
         last = self.ev_next[e0:e1] >= e1
         state[self.ev_sess[e0:e1][last]] = self.ev_val[e0:e1][last]
 
-    def at(self, k: int) -> np.ndarray:
-        """Served at sorted direction ``k`` (the cursor's own array: copy before editing)."""
+    def write(self, k: int, out: np.ndarray) -> None:
+        """Write what is served at sorted direction ``k`` into ``out [S]``.
+
+        Walking upwards moves the cursor (one copy per direction); a jump back starts from the
+        checkpoint at or below ``k`` and edits ``out`` alone, leaving the cursor where it was.
+        """
         base = (k // self.spacing) * self.spacing
-        if not (base <= self.cursor <= k):
+        if base <= self.cursor <= k:
+            self._apply(self.state, int(self.ev_pos[self.cursor]), int(self.ev_pos[k]))
+            self.cursor = k
+            out[:] = self.state
+        elif self.cursor < base:  # moving up past a checkpoint: restart the cursor from it
             self.state[:] = self.checkpoints[k // self.spacing]
             self.cursor = base
-        self._apply(self.state, int(self.ev_pos[self.cursor]), int(self.ev_pos[k]))
-        self.cursor = k
-        return self.state
+            self.write(k, out)
+        else:
+            out[:] = self.checkpoints[k // self.spacing]
+            self._apply(out, int(self.ev_pos[base]), int(self.ev_pos[k]))
 
 
 def _next_of_same_session(sess: np.ndarray) -> np.ndarray:
