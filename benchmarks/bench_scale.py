@@ -12,8 +12,8 @@ Stages, each in a fresh process so that its peak resident memory (ru_maxrss) is 
 The log is the one of ``bench_platform.py`` (uniform float32 scores, Bernoulli labels, 20% group 1).
 "RSS before" is the process after building the log and the Platform; "peak RSS" the maximum over
 the stage; "CPU s" the process CPU time (all threads), steadier than wall time on a shared
-machine. ``--max-cells`` caps sessions x alphas of the ``many`` and ``direct`` stages: above it only
-the first alphas are served and the times are extrapolated linearly (marked ``~``).
+machine. ``--max-cells`` caps sessions x alphas of the ``direct`` stage: above it only the first
+alphas are served and the times are extrapolated linearly (marked ``~``).
 
     python benchmarks/bench_scale.py [--sizes 10000 100000 1000000] [--stages single many oracle]
 """
@@ -68,7 +68,7 @@ def _stage(n: int, stage: str, many: int, max_cells: int, queue: mp.Queue) -> No
         if stage == "direct":
             platform_module.SWEEP_MIN_ALPHAS = 10**12
         alphas = np.random.default_rng(1).random((many, 2))
-        served = min(many, max(platform_module.SWEEP_MIN_ALPHAS if stage == "many" else 1, max_cells // n))
+        served = many if stage == "many" else min(many, max(1, max_cells // n))
         c0, t0 = time.process_time(), time.perf_counter()
         platform.evaluate(alphas[:served])
         scale = many / served

@@ -246,3 +246,10 @@ def test_oracle_front_unchanged_by_the_sweep(monkeypatch: pytest.MonkeyPatch) ->
     np.testing.assert_array_equal(swept.reference, ref.reference)
     assert swept.hypervolume == ref.hypervolume
     assert swept.points.shape[0] > 8  # the final evaluate really served many alphas
+
+
+def test_only_zero_alphas(monkeypatch: pytest.MonkeyPatch) -> None:
+    """alpha = 0 scores every candidate 0: each session's first valid slot, by the sweep too."""
+    log = make_log(60, 5, seed=6, invalid=0.4)
+    platform = check(log, np.zeros((10, 2)), monkeypatch)
+    np.testing.assert_array_equal(platform.serve(np.zeros((10, 2)))[0], log.mask.argmax(axis=1))

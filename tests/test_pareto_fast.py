@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from botorch.utils.multi_objective.box_decompositions.dominated import DominatedPartitioning
 from botorch.utils.multi_objective.pareto import is_non_dominated
 
-from sysfair.pareto import pareto_mask
+from sysfair.pareto import hypervolume, pareto_mask
 
 
 def botorch_mask(points: np.ndarray) -> np.ndarray:
@@ -79,3 +80,20 @@ def test_three_objectives_still_use_botorch() -> None:
     points = lattice_points(rng, 200, 4)
     points = np.column_stack([points, rng.integers(3, size=200)])
     np.testing.assert_array_equal(pareto_mask(points), botorch_mask(points))
+
+
+@pytest.mark.parametrize("n", [1, 5, 400, 1500])
+@pytest.mark.parametrize("levels", [3, 30, 0])
+def test_hypervolume_identical_to_botorch(n: int, levels: int) -> None:
+    """The 2-D partitioning with the sort-based filter gives BoTorch's float, bit for bit."""
+    rng = np.random.default_rng(n + levels)
+    for _ in range(3):
+        points = lattice_points(rng, n, levels) if levels else rng.normal(size=(n, 2))
+        if n > 2:
+            points[rng.integers(n, size=n // 3)] = points[rng.integers(n, size=n // 3)]
+        reference = np.quantile(points, 0.2, axis=0)  # some points below the reference
+        botorch = DominatedPartitioning(
+            ref_point=torch.as_tensor(reference), Y=torch.from_numpy(points)
+        ).compute_hypervolume()
+        assert hypervolume(points, reference) == float(botorch)
+    assert hypervolume(np.array([[0.5, 0.5], [1.0, 0.25]]), np.zeros(2)) == 0.25 + 0.5 * 0.25
