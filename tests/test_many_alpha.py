@@ -94,7 +94,10 @@ def assert_identical(a: Evaluation, b: Evaluation) -> None:
 def check(log: CandidateLog, alphas: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> Platform:
     """Sweep and direct path agree exactly on ``alphas``; returns the (swept) platform."""
     platform = Platform(log, PREFS)
-    swept, swept_slots = platform.evaluate(alphas), platform.serve(alphas)
+    with monkeypatch.context() as patch:
+        patch.setattr(platform_module, "SWEEP_MIN_ALPHAS", 1)  # the sweep even for a few alphas
+        patch.setattr(platform_module, "SWEEP_BUILT_MIN_ALPHAS", 1)
+        swept, swept_slots = platform.evaluate(alphas), platform.serve(alphas)
     assert platform._sweep is not None, "the sweep was not used"
     ref, ref_slots = direct(Platform(log, PREFS), alphas, monkeypatch)
     np.testing.assert_array_equal(swept_slots, ref_slots)
@@ -145,7 +148,7 @@ def test_ulp_near_ties_in_float64(monkeypatch: pytest.MonkeyPatch) -> None:
     check(log, alphas, monkeypatch)
 
 
-def test_hand_computed_ties_follow_the_lowest_slot() -> None:
+def test_hand_computed_ties_follow_the_lowest_slot(monkeypatch: pytest.MonkeyPatch) -> None:
     """One session, scores exact in binary: (a, b) = (0.75, 0.25), (0.25, 0.75), (0.5, 0.5).
 
     All three tie at alpha = (1, 1) (score 0.5): slot 0 is served there. Below it (more weight on
@@ -162,6 +165,7 @@ def test_hand_computed_ties_follow_the_lowest_slot() -> None:
         n_groups=2,
     )
     platform = Platform(log, PREFS)
+    monkeypatch.setattr(platform_module, "SWEEP_MIN_ALPHAS", 1)
     alphas = np.array(
         [[1, 0], [1, 1], [0, 1], [2, 1], [1, 2], [0, 0], [3, 3], [1, 1.0000001], [1, 0.9999999]]
     )
@@ -188,12 +192,18 @@ def test_chunks_blocks_and_checkpoints(
     check(log, alphas, monkeypatch)
 
 
-def test_few_alphas_k3_and_batches_use_direct_serving() -> None:
+def test_few_alphas_k3_and_batches_use_direct_serving(monkeypatch: pytest.MonkeyPatch) -> None:
     log = make_log(100, 5, seed=1)
     platform = Platform(log, PREFS)
-    platform.evaluate(np.random.default_rng(0).random((platform_module.SWEEP_MIN_ALPHAS - 1, 2)))
-    platform.evaluate(np.random.default_rng(0).random((50, 2)), np.arange(0, 100, 2))
+    rng = np.random.default_rng(0)
+    platform.evaluate(rng.random((platform_module.SWEEP_MIN_ALPHAS - 1, 2)))
+    platform.evaluate(rng.random((platform_module.SWEEP_MIN_ALPHAS, 2)), np.arange(0, 100, 2))
     assert platform._sweep is None
+    platform.evaluate(rng.random((platform_module.SWEEP_MIN_ALPHAS, 2)))
+    assert platform._sweep is not None
+    # once built, a few alphas use it too, still identical
+    few = rng.random((platform_module.SWEEP_BUILT_MIN_ALPHAS, 2))
+    assert_identical(platform.evaluate(few), direct(Platform(log, PREFS), few, monkeypatch)[0])
     log3 = make_log(100, 5, seed=1, k=3)
     platform3 = Platform(log3, np.ones((2, 3)))
     platform3.evaluate(np.random.default_rng(0).random((50, 3)))
@@ -207,8 +217,10 @@ def test_non_finite_scores_fall_back_to_direct_serving(monkeypatch: pytest.Monke
     log = CandidateLog(**{**log.__dict__, "scores": scores})
     alphas = np.random.default_rng(2).random((20, 2))
     platform = Platform(log, PREFS)
-    ev = platform.evaluate(alphas)
-    assert platform._sweep is None
+    with monkeypatch.context() as patch:
+        patch.setattr(platform_module, "SWEEP_MIN_ALPHAS", 1)
+        ev = platform.evaluate(alphas)
+    assert platform._sweep is None and platform._sweepable is False
     assert_identical(ev, direct(Platform(log, PREFS), alphas, monkeypatch)[0])
 
 

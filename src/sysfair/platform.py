@@ -28,7 +28,10 @@ from sysfair.metrics import der_batch
 __all__ = ["Evaluation", "Platform", "directions"]
 
 _CHUNK_ELEMENTS = 1 << 23  # 64 MB of float64 combined scores per chunk
-SWEEP_MIN_ALPHAS = 8  # K = 2, whole pool: from this many alphas on, serve by the breakpoint sweep
+# K = 2, whole pool: from this many alphas on, serve by the breakpoint sweep (its one-off set-up
+# costs about 30 alphas served directly); once it is built, from SWEEP_BUILT_MIN_ALPHAS on.
+SWEEP_MIN_ALPHAS = 48
+SWEEP_BUILT_MIN_ALPHAS = 4
 
 
 def directions(alphas: np.ndarray) -> np.ndarray:
@@ -108,7 +111,9 @@ class Platform:
 
     def _swept(self, alphas: np.ndarray, sessions: np.ndarray | None) -> bool:
         """Whether to serve ``alphas [A, K]`` by the breakpoint sweep (K = 2, whole pool, many)."""
-        if sessions is not None or self.log.n_labels != 2 or alphas.shape[0] < SWEEP_MIN_ALPHAS:
+        if sessions is not None or self.log.n_labels != 2:
+            return False
+        if alphas.shape[0] < (SWEEP_BUILT_MIN_ALPHAS if self._sweep is not None else SWEEP_MIN_ALPHAS):
             return False
         if self._sweep is None and self._sweepable is None:
             self._sweepable = DirectionSweep.supports(self._scores)
