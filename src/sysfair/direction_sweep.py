@@ -112,9 +112,12 @@ class DirectionSweep:
         """
         n_r, m = run_sess.size, self.m
         left, right = np.full(n_r, -np.inf), np.full(n_r, np.inf)
-        magnitude = np.maximum(np.abs(self.a), np.abs(self.b)).max(axis=1, where=self.mask, initial=0.0)
-        bound = _MARGIN * _EPS * 2.0 * magnitude + 1e-290  # [S]
         step = max(1, _RUN_CHUNK // m)
+        magnitude = np.empty(self.mask.shape[0])  # [S] largest valid |score|, block by block
+        for c in range(0, magnitude.size, step):
+            block = np.maximum(np.abs(self.a[c : c + step]), np.abs(self.b[c : c + step]))
+            magnitude[c : c + step] = block.max(axis=1, where=self.mask[c : c + step], initial=0.0)
+        bound = _MARGIN * _EPS * 2.0 * magnitude + 1e-290  # [S]
         slots = np.arange(m)
         for c in range(0, n_r, step):
             s, p = run_sess[c : c + step], run_p[c : c + step]
