@@ -143,9 +143,11 @@ class DirectionSweep:
     ) -> Iterator[tuple[slice, np.ndarray]]:
         """What the platform serves to every session, for directions ``w [A, 2]``.
 
-        Yields ``(rows of w, served [a, S])`` in the platform's chunks (``step`` rows, in order):
-        the flat index ``s * m + slot`` of the served candidate, or ``payload[flat]`` if a flat
-        ``payload [S * m]`` is given (e.g. the realised values: then no per-direction gather).
+        Yields ``(rows of w, served [a, S])`` in the platform's chunks (``step`` rows, in order;
+        with ``step = 1`` in increasing t): the flat index ``s * m + slot`` of the served candidate,
+        or ``payload[flat]`` if a flat ``payload [S * m]`` is given (e.g. the realised values: then
+        no per-direction gather). Buffers are reused: read each yielded array (never write it)
+        before asking for the next.
         """
         uniq, inverse = np.unique(w, axis=0, return_inverse=True)
         inverse = inverse.reshape(-1)
@@ -165,17 +167,28 @@ class DirectionSweep:
         def mapped(flat: np.ndarray) -> np.ndarray:
             return flat if payload is None else np.take(payload, flat, mode="clip")
 
-        zero_row, fix_val = mapped(self.first_valid_flat), mapped(fix_flat)
+        zero_row, fix_val = mapped(self.first_valid_flat).copy(), mapped(fix_flat)
         states = _States(
             mapped(self.start_flat), self.ev_sess, mapped(self.ev_flat), self.ev_next, ev_pos, step
         )
         n_a = w.shape[0]
         if step == 1:  # one direction per chunk: any order gives the same chunks, so walk t upwards
-            chunks = [np.array([i]) for i in np.argsort(pos[inverse], kind="stable")]
-        else:
-            chunks = [np.arange(a, min(a + step, n_a)) for a in range(0, n_a, step)]
-        for rows in chunks:
-            out = np.empty((rows.size, self.row_base.size), dtype=zero_row.dtype)
+            for i in np.argsort(pos[inverse], kind="stable"):
+                k, part = pos[inverse[i]], slice(int(i), int(i) + 1)
+                if k >= n_dir:  # alpha = 0
+                    yield part, zero_row[None]
+                    continue
+                row = states.advance(k)  # the cursor's own array: fixed for this direction, then restored
+                lo, hi = fix_ptr[k], fix_ptr[k + 1]
+                fixed = fix_sess[lo:hi]
+                saved = row[fixed]
+                row[fixed] = fix_val[lo:hi]
+                yield part, row[None]
+                row[fixed] = saved
+            return
+        out = np.empty((step, self.row_base.size), dtype=zero_row.dtype)  # reused chunk after chunk
+        for a in range(0, n_a, step):
+            rows = range(a, min(a + step, n_a))
             for r, i in enumerate(rows):
                 k = pos[inverse[i]]
                 if k >= n_dir:  # alpha = 0
@@ -184,7 +197,7 @@ class DirectionSweep:
                 states.write(k, out[r])
                 lo, hi = fix_ptr[k], fix_ptr[k + 1]
                 out[r, fix_sess[lo:hi]] = fix_val[lo:hi]
-            yield slice(int(rows[0]), int(rows[-1]) + 1), out
+            yield slice(a, a + len(rows)), out[: len(rows)]
 
     def _fixes(self, t_sorted: np.ndarray, w_sorted: np.ndarray) -> tuple[np.ndarray, ...]:
         """(session, direction) pairs in a doubtful zone, served by the platform's arithmetic.
@@ -258,6 +271,16 @@ class _States:
             return
         last = self.ev_next[e0:e1] >= e1
         state[self.ev_sess[e0:e1][last]] = self.ev_val[e0:e1][last]
+
+    def advance(self, k: int) -> np.ndarray:
+        """Move the cursor up to sorted direction ``k`` and return its array (not a copy)."""
+        base = (k // self.spacing) * self.spacing
+        if not (base <= self.cursor <= k):
+            self.state[:] = self.checkpoints[k // self.spacing]
+            self.cursor = base
+        self._apply(self.state, int(self.ev_pos[self.cursor]), int(self.ev_pos[k]))
+        self.cursor = k
+        return self.state
 
     def write(self, k: int, out: np.ndarray) -> None:
         """Write what is served at sorted direction ``k`` into ``out [S]``.
