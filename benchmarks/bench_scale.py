@@ -15,7 +15,8 @@ the stage; "CPU s" the process CPU time (all threads), steadier than wall time o
 machine. ``--max-cells`` caps sessions x alphas of the ``direct`` stage: above it only the first
 alphas are served and the times are extrapolated linearly (marked ``~``).
 
-    python benchmarks/bench_scale.py [--sizes 10000 100000 1000000] [--stages single many oracle]
+    python benchmarks/bench_scale.py [--sizes 10000 100000 1000000] [--stages single many direct oracle]
+    python benchmarks/bench_scale.py --pareto [10000 100000 1000000]   # the Pareto filter alone
 """
 
 from __future__ import annotations
@@ -81,13 +82,46 @@ def _stage(n: int, stage: str, many: int, max_cells: int, queue: mp.Queue) -> No
     queue.put((seconds, cpu, note, before, peak))
 
 
+def bench_pareto(sizes: list[int], botorch_max: int) -> None:
+    """``pareto_mask`` (sort + running max) against BoTorch's ``is_non_dominated`` on N points.
+
+    Points like the oracle's interval states: (utility, DER) pairs on a coarse grid, so that many
+    rows are identical (sessions switching between equally valued items leave the state as is).
+    """
+    import torch
+    from botorch.utils.multi_objective.pareto import is_non_dominated
+
+    from sysfair.pareto import pareto_mask
+
+    print(f"{'points':>9} {'pareto_mask s':>14} {'BoTorch s':>10}  front")
+    for n in sizes:
+        rng = np.random.default_rng(n)
+        t = np.sort(rng.random(n))
+        points = np.round(np.column_stack([np.sin(3 * t), np.cos(3 * t)]) + 0.01 * rng.random((n, 2)), 4)
+        t0 = time.perf_counter()
+        ours = pareto_mask(points)
+        fast = time.perf_counter() - t0
+        slow = "skipped"
+        if n <= botorch_max:
+            t0 = time.perf_counter()
+            ref = is_non_dominated(torch.from_numpy(points)).numpy()
+            slow = f"{time.perf_counter() - t0:.3f}"
+            assert np.array_equal(ours, ref), "pareto_mask differs from BoTorch"
+        print(f"{n:>9} {fast:>14.4f} {slow:>10}  {int(ours.sum())}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--stages", nargs="+", default=["single", "many", "direct", "oracle"])
     parser.add_argument("--many", type=int, default=1000, help="alphas in the 'many' stage")
     parser.add_argument("--max-cells", type=int, default=10**12, help="cap on sessions x alphas served")
+    parser.add_argument("--pareto", type=int, nargs="*", help="only time pareto_mask on these sizes")
+    parser.add_argument("--botorch-max", type=int, default=100_000, help="largest N given to BoTorch")
     args = parser.parse_args()
+    if args.pareto is not None:
+        bench_pareto(args.pareto or [10_000, 100_000, 1_000_000, 5_000_000], args.botorch_max)
+        return
     ctx = mp.get_context("spawn")
     head = (
         f"{'sessions':>9} {'stage':>12} {'wall s':>9} {'CPU s':>9} {'RSS before MB':>14} {'peak RSS MB':>12}"
