@@ -136,8 +136,8 @@ class Platform:
         """Slot served to each session: ``alphas [A, K]`` (or ``[K]``) -> ``[A, B]`` (or ``[B]``)."""
         alphas = np.asarray(alphas, dtype=np.float64)
         alphas2 = np.atleast_2d(alphas)
-        _check(alphas2)
         if self._swept(alphas2, sessions):
+            _check(alphas2)  # the direct path checks in _slot_chunks
             out = np.empty((alphas2.shape[0], self.n_sessions), dtype=np.intp)
             for part, flat in self._sweep_chunks(alphas2):
                 out[part] = flat % self.log.n_slots
@@ -152,8 +152,8 @@ class Platform:
         onehot = self._onehot if sessions is None else self._onehot[sessions]
         rows = np.arange(value.shape[0])
         sums = np.empty((alphas.shape[0], onehot.shape[1]))
-        _check(alphas)
         if self._swept(alphas, sessions):
+            _check(alphas)  # the direct path checks in _slot_chunks
             # the same [a, B] matrices of served values as below: bit-identical sums
             for part, served in self._sweep_chunks(alphas, self._value.reshape(-1)):
                 sums[part] = served @ onehot
