@@ -224,11 +224,17 @@ def test_non_finite_scores_fall_back_to_direct_serving(monkeypatch: pytest.Monke
     assert_identical(ev, direct(Platform(log, PREFS), alphas, monkeypatch)[0])
 
 
-def test_negative_alpha_rejected_before_the_sweep() -> None:
-    alphas = np.ones((20, 2))
-    alphas[3, 1] = -1.0
-    with pytest.raises(ValueError, match=">= 0"):
-        Platform(make_log(50, 4, seed=0), PREFS).evaluate(alphas)
+@pytest.mark.parametrize("n_alphas", [20, 60])
+def test_negative_or_nan_alpha_rejected(n_alphas: int) -> None:
+    """Both paths (direct below SWEEP_MIN_ALPHAS, the sweep above) reject bad weights."""
+    platform = Platform(make_log(50, 4, seed=0), PREFS)
+    for bad in (-1.0, np.nan):
+        alphas = np.ones((n_alphas, 2))
+        alphas[3, 1] = bad
+        with pytest.raises(ValueError, match=">= 0"):
+            platform.evaluate(alphas)
+        with pytest.raises(ValueError, match=">= 0"):
+            platform.serve(alphas)
 
 
 def test_report_surfaces_use_the_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
