@@ -18,9 +18,11 @@ stretch, so per session the doubtful t's are one short zone around each breakpoi
 platform's own float arithmetic; everywhere else p's float score strictly beats every other
 candidate's, so the platform serves p. Exact duplicates of p in a higher slot lose to p (same
 floats, lowest slot wins) and are the one exception that needs no zone. alpha = 0 serves each
-session's first valid slot, as the platform does. The slot rows are then reduced by the
-platform's own code in the platform's own chunks, so the numbers are bit-identical to serving
-each direction.
+session's first valid slot, as the platform does. The served values are then reduced by the
+platform's own matrix product in the platform's own chunks of alphas, so the numbers are
+bit-identical to the direct path's for the same call. (BLAS may round a row differently when it
+is reduced alone or with others, so the direct path itself can differ in the last bits between
+``evaluate(alpha)`` and ``evaluate([alpha, ...])``; the sweep keeps exactly that behaviour.)
 
 Requires finite scores with magnitude <= 1e300 (no overflow in the platform's arithmetic);
 :meth:`DirectionSweep.supports` tells, and the platform falls back to direct serving otherwise.

@@ -11,7 +11,8 @@ tie-break per session.
 Many alphas at once: for K = 2 on the whole pool, from ``SWEEP_MIN_ALPHAS`` alphas on, the served
 slots come from a breakpoint sweep (:class:`sysfair.direction_sweep.DirectionSweep`, built once
 per platform) instead of scoring every candidate for every alpha; the slots, the tie rule and
-every returned number are bit-identical to serving each alpha (same reduction, same chunks).
+every returned number are bit-identical to the direct path's for the same call (same reduction,
+same chunks of alphas).
 """
 
 from __future__ import annotations
