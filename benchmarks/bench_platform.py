@@ -2,6 +2,8 @@
 
 Compared with a bare numpy baseline (weighted sum, argmax over slots, gather of the realised
 value, mean) that does the least work any implementation must do. Peak memory by tracemalloc.
+The 1,000-alpha rows go through the K = 2 breakpoint sweep (``sysfair.system.direction_sweep``, set-up
+included); ``benchmarks/bench_scale.py`` compares it with direct serving and times the oracle.
 
     python benchmarks/bench_platform.py [--sizes 1000 100000 1000000] [--many 1000]
 """

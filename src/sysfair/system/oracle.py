@@ -186,30 +186,34 @@ def _hull_events(scores: np.ndarray, mask: np.ndarray, tol: float) -> tuple[np.n
     cur = (top1 & (f2_top == f2_top.max(axis=1, keepdims=True))).argmax(axis=1)
     start = cur.copy()
     ts, sess, before, after, multi = [], [], [], [], []
-    active = np.ones(n_s, dtype=bool)
-    t_prev = np.zeros(n_s)
+    # Only the sessions still walking are carried (rows dropped once a session's walk ends): the
+    # same per-row arithmetic as on all rows, recorded in the same order (iteration, then session).
+    idx, t_prev = rows, np.zeros(n_s)
     for _ in range(m - 1):
-        c1, c2 = f1[rows, cur][:, None], f2[rows, cur][:, None]
-        up = mask & (f2 > c2) & active[:, None]
+        local = np.arange(idx.size)
+        c1, c2 = f1[local, cur][:, None], f2[local, cur][:, None]
+        up = mask & (f2 > c2)
         d1 = np.where(up, c1 - f1, 0.0)  # >= 0: a candidate above in both would beat cur already
         e2 = np.where(up, f2 - c2, 1.0)
         t = np.where(up, np.maximum(d1, 0.0) / (np.maximum(d1, 0.0) + e2), np.inf)
         t_min = t.min(axis=1)
-        active &= np.isfinite(t_min)
-        t_min = np.where(active, np.maximum(t_min, t_prev), t_min)  # keep each session's order
-        if not active.any():
+        active = np.isfinite(t_min)
+        if not active.all():
+            idx, f1, f2, mask, cur = idx[active], f1[active], f2[active], mask[active], cur[active]
+            t_prev, t, up, t_min = t_prev[active], t[active], up[active], t_min[active]
+        if not idx.size:
             break
+        t_min = np.maximum(t_min, t_prev)  # keep each session's order
         tied = up & (t <= t_min[:, None] + tol)
         f2_tied = np.where(tied, f2, -np.inf)
         nxt = (tied & (f2_tied == f2_tied.max(axis=1, keepdims=True))).argmax(axis=1)
-        idx = np.flatnonzero(active)
-        ts.append(t_min[idx])
+        ts.append(t_min)
         sess.append(idx)
-        before.append(cur[idx])
-        after.append(nxt[idx])
-        multi.append(tied[idx].sum(axis=1) > 1)
-        cur = np.where(active, nxt, cur)
-        t_prev = np.where(active, t_min, t_prev)
+        before.append(cur)
+        after.append(nxt)
+        multi.append(tied.sum(axis=1) > 1)
+        cur = nxt
+        t_prev = t_min
     if not ts:
         empty = np.zeros(0, dtype=np.intp)
         return start, np.zeros(0), empty, empty, empty, np.zeros(0, dtype=bool)

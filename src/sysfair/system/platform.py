@@ -7,6 +7,12 @@ Serving follows Definition 2.1 of the paper with one global alpha. Only alpha's 
 Ties are broken deterministically: the lowest slot index among the tied candidates is served.
 The random retriever stores candidates in random slot order, so this equals a fixed random
 tie-break per session.
+
+Many alphas at once: for K = 2 on the whole pool, from ``SWEEP_MIN_ALPHAS`` alphas on, the served
+slots come from a breakpoint sweep (:class:`sysfair.system.direction_sweep.DirectionSweep`, built once
+per platform) instead of scoring every candidate for every alpha; the slots, the tie rule and
+every returned number are bit-identical to the direct path's for the same call (same reduction,
+same chunks of alphas).
 """
 
 from __future__ import annotations
@@ -17,11 +23,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from sysfair.system.candidates import CandidateLog
+from sysfair.system.direction_sweep import DirectionSweep
 from sysfair.system.metrics import der_batch
 
 __all__ = ["Evaluation", "Platform", "directions"]
 
 _CHUNK_ELEMENTS = 1 << 23  # 64 MB of float64 combined scores per chunk
+# K = 2, whole pool: from this many alphas on, serve by the breakpoint sweep (its one-off set-up
+# costs about 30 alphas served directly); once it is built, from SWEEP_BUILT_MIN_ALPHAS on.
+SWEEP_MIN_ALPHAS = 48
+SWEEP_BUILT_MIN_ALPHAS = 4
 
 
 def directions(alphas: np.ndarray) -> np.ndarray:
@@ -72,6 +83,8 @@ class Platform:
         # an item's score never depends on how many alphas or sessions are served in one call.
         self._scores = np.ascontiguousarray(np.moveaxis(log.scores, -1, 0), dtype=np.float64)
         self._onehot = np.eye(log.n_groups)[log.group]
+        self._sweep: DirectionSweep | None = None  # built on first use (K = 2, many alphas)
+        self._sweepable: bool | None = None  # scores finite and not huge (checked on first use)
 
     @property
     def n_sessions(self) -> int:
@@ -81,15 +94,14 @@ class Platform:
         self, alphas: np.ndarray, sessions: np.ndarray | None
     ) -> Iterator[tuple[slice, np.ndarray]]:
         """Yield (rows of alphas, served slots ``[a, B]``) chunk by chunk, bounding memory."""
-        if np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
-            raise ValueError(f"serving weights alpha must be finite and >= 0, got {alphas}")
+        _check(alphas)
         w = directions(alphas)[:, :, None, None]  # [A, K, 1, 1]
         scores = self._scores if sessions is None else self._scores[:, sessions]  # [K, B, m]
         penalty = self._penalty
         if penalty is not None and sessions is not None:
             penalty = penalty[sessions]
         n_k, n_s, m = scores.shape
-        step = max(1, _CHUNK_ELEMENTS // max(1, n_s * m))
+        step = _step(n_s, m)
         for a in range(0, w.shape[0], step):
             combined = w[a : a + step, 0] * scores[0]  # [a, B, m]
             for k in range(1, n_k):
@@ -98,11 +110,40 @@ class Platform:
                 combined += penalty
             yield slice(a, a + step), combined.argmax(axis=-1)
 
+    def _swept(self, alphas: np.ndarray, sessions: np.ndarray | None) -> bool:
+        """Whether to serve ``alphas [A, K]`` by the breakpoint sweep (K = 2, whole pool, many)."""
+        if sessions is not None or self.log.n_labels != 2:
+            return False
+        if alphas.shape[0] < (SWEEP_BUILT_MIN_ALPHAS if self._sweep is not None else SWEEP_MIN_ALPHAS):
+            return False
+        if self._sweep is None and self._sweepable is None:
+            self._sweepable = DirectionSweep.supports(self._scores)
+            if self._sweepable:
+                self._sweep = DirectionSweep(self._scores, self.log.mask, self._penalty)
+        return self._sweep is not None
+
+    def _sweep_chunks(
+        self, alphas: np.ndarray, payload: np.ndarray | None = None
+    ) -> Iterator[tuple[slice, np.ndarray]]:
+        """Yield (rows of alphas, served ``s * m + slot`` or ``payload[s * m + slot]`` ``[a, S]``).
+
+        The chunks are :meth:`_slot_chunks`' (same rows, same order).
+        """
+        assert self._sweep is not None
+        step = _step(self.n_sessions, self.log.n_slots)
+        yield from self._sweep.chunks(directions(alphas), step, payload)
+
     def serve(self, alphas: np.ndarray, sessions: np.ndarray | None = None) -> np.ndarray:
         """Slot served to each session: ``alphas [A, K]`` (or ``[K]``) -> ``[A, B]`` (or ``[B]``)."""
         alphas = np.asarray(alphas, dtype=np.float64)
-        chunks = [slots for _, slots in self._slot_chunks(np.atleast_2d(alphas), sessions)]
-        out = np.concatenate(chunks)
+        alphas2 = np.atleast_2d(alphas)
+        if self._swept(alphas2, sessions):
+            _check(alphas2)  # the direct path checks in _slot_chunks
+            out = np.empty((alphas2.shape[0], self.n_sessions), dtype=np.intp)
+            for part, flat in self._sweep_chunks(alphas2):
+                out[part] = flat % self.log.n_slots
+        else:
+            out = np.concatenate([slots for _, slots in self._slot_chunks(alphas2, sessions)])
         return out[0] if alphas.ndim == 1 else out
 
     def evaluate(self, alphas: np.ndarray, sessions: np.ndarray | None = None) -> Evaluation:
@@ -112,10 +153,27 @@ class Platform:
         onehot = self._onehot if sessions is None else self._onehot[sessions]
         rows = np.arange(value.shape[0])
         sums = np.empty((alphas.shape[0], onehot.shape[1]))
-        for part, slots in self._slot_chunks(alphas, sessions):
-            sums[part] = value[rows, slots] @ onehot  # realised utility [a, B] summed per group
+        if self._swept(alphas, sessions):
+            _check(alphas)  # the direct path checks in _slot_chunks
+            # the same [a, B] matrices of served values as below: bit-identical sums
+            for part, served in self._sweep_chunks(alphas, self._value.reshape(-1)):
+                sums[part] = served @ onehot
+        else:
+            for part, slots in self._slot_chunks(alphas, sessions):
+                sums[part] = value[rows, slots] @ onehot  # realised utility [a, B] summed per group
         counts = onehot.sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             group_utility = sums / np.where(counts > 0, counts, np.nan)
         utility = sums.sum(axis=1) / value.shape[0]
         return Evaluation(utility, der_batch(group_utility), group_utility)
+
+
+def _check(alphas: np.ndarray) -> None:
+    """Raise ``ValueError`` unless every serving weight is finite and >= 0."""
+    if np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
+        raise ValueError(f"serving weights alpha must be finite and >= 0, got {alphas}")
+
+
+def _step(n_sessions: int, m: int) -> int:
+    """Alphas per chunk: at most ``_CHUNK_ELEMENTS`` combined scores at once."""
+    return max(1, _CHUNK_ELEMENTS // max(1, n_sessions * m))
