@@ -11,8 +11,9 @@ observations of a random smooth bi-objective of the direction), for the paper-fa
   states where the grid's value is >= 99% of optimize_acqf's;
 * time: a whole ``ask()`` (GP fit, acquisition, batch, selection) of fair_ehvi with the new
   default (``space=directions acq_optimizer=grid``), with ``acq_optimizer=optimize_acqf`` over
-  the same directions (``--time-directions-acqf``), and with the old default (``space=box acq_optimizer=optimize_acqf``, the
-  paper's box, today's 7-11 s), each on the same told points; median, p90 and max.
+  the same directions (``--time-directions-acqf``), and with the old default (``space=box
+  acq_optimizer=optimize_acqf``, the paper's box, 7-11 s before), each on the same told points;
+  median, p90 and max.
 
     python benchmarks/bench_fair_step.py --old-states 10     # 50 states (~45 min on a busy machine)
     python benchmarks/bench_fair_step.py --states 10 --old-states 3 --time-directions-acqf
@@ -108,7 +109,9 @@ def time_ask(config: FairEHVIConfig, u: np.ndarray, y: np.ndarray, seed: int) ->
 
 def stats(seconds: list[float]) -> str:
     s = np.asarray(seconds)
-    return f"median {np.median(s):6.3f} s, p90 {np.quantile(s, 0.9):6.3f} s, max {s.max():6.3f} s (n = {s.size})"
+    return (
+        f"median {np.median(s):6.3f} s, p90 {np.quantile(s, 0.9):6.3f} s, max {s.max():6.3f} s (n = {s.size})"
+    )
 
 
 def timed(fn, *args, **kwargs):
@@ -166,7 +169,8 @@ def main() -> None:
                 row["step_old_box"] = time_ask(old, u, y, seed)
         rows.append(row)
         print(
-            f"state {s:2d}: n={row['n_told']:2d} qEHVI grid {grid_value:.4g} vs optimize_acqf {botorch_value:.4g} "
+            f"state {s:2d}: n={row['n_told']:2d} qEHVI grid {grid_value:.4g} "
+            f"vs optimize_acqf {botorch_value:.4g} "
             f"(ratio {row['ratio']:.4f}); CPU s: step new {row['step_new'][1]:.2f}, "
             f"acquisition grid {grid_time[1]:.2f} vs optimize_acqf {botorch_time[1]:.2f}"
             + (f", step old box {row['step_old_box'][1]:.2f}" if "step_old_box" in row else ""),
@@ -179,7 +183,8 @@ def main() -> None:
     print(f"\n{args.states} random GP states, fair_ehvi qEHVI q = {new.q}, {new.mc_samples} QMC samples")
     print(
         f"grid batch's qEHVI >= 0.99 x optimize_acqf's: {within.mean():.0%} ({within.sum()}/{len(rows)}); "
-        f"above: {(ratios > 1).mean():.0%}; ratio min {np.nanmin(ratios):.4f}, median {np.nanmedian(ratios):.4f}"
+        f"above: {(ratios > 1).mean():.0%}; "
+        f"ratio min {np.nanmin(ratios):.4f}, median {np.nanmedian(ratios):.4f}"
     )
     labels = {
         "acq_grid": "acquisition only, grid",
@@ -197,7 +202,9 @@ def main() -> None:
     if counter:
         print("warnings counted:", dict(counter))
     if args.out is not None:
-        args.out.write_text(json.dumps({"states": rows, "seed": args.seed, "threads": args.threads}, indent=1))
+        args.out.write_text(
+            json.dumps({"states": rows, "seed": args.seed, "threads": args.threads}, indent=1)
+        )
 
 
 if __name__ == "__main__":

@@ -62,7 +62,9 @@ def test_log_expected_improvement_hand_computed() -> None:
     assert ei_der[0].item() == pytest.approx(7.4746e-28, rel=1e-3)
     # far below the incumbent EI underflows, its log does not: the order stays defined
     log_b = log_expected_improvement(MEAN[1:2, 0], SD[1:2, 0] ** 2, BEST[0]).item()
-    assert log_b == pytest.approx(math.log(0.001) - 0.5 * 100**2 - 0.5 * math.log(2 * math.pi) - 2 * math.log(100), abs=1e-3)
+    assert log_b == pytest.approx(
+        math.log(0.001) - 0.5 * 100**2 - 0.5 * math.log(2 * math.pi) - 2 * math.log(100), abs=1e-3
+    )
 
 
 def test_log_expected_improvement_far_tail_and_zero_variance() -> None:
@@ -76,7 +78,9 @@ def test_log_expected_improvement_far_tail_and_zero_variance() -> None:
     got = log_expected_improvement(torch.tensor([0.3, -0.3]), torch.tensor([0.0, 0.0]), 0.0)
     assert got[0].item() == pytest.approx(math.log(0.3)) and got[1].item() == -math.inf
     scaled = log_expected_improvement(torch.tensor([-2.0]), torch.tensor([4.0]), 0.0)
-    assert scaled.item() == pytest.approx(math.log(2.0) + float(mpmath.log(mpmath.npdf(-1) - mpmath.ncdf(-1))))
+    assert scaled.item() == pytest.approx(
+        math.log(2.0) + float(mpmath.log(mpmath.npdf(-1) - mpmath.ncdf(-1)))
+    )
 
 
 def test_log_expected_improvement_matches_botorch_on_a_gp() -> None:
@@ -111,7 +115,10 @@ def test_each_rule_picks_its_hand_computed_point(rule: str, expected: list[int])
 
 
 def test_random_rule_is_a_seeded_permutation() -> None:
-    picks = [int(selection_order("random", StubModel(), CANDIDATES, BEST, np.random.default_rng(s))[0]) for s in range(30)]
+    picks = [
+        int(selection_order("random", StubModel(), CANDIDATES, BEST, np.random.default_rng(s))[0])
+        for s in range(30)
+    ]
     assert picks[0] == int(np.random.default_rng(0).permutation(3)[0])
     assert set(picks) == {0, 1, 2}
 

@@ -166,7 +166,9 @@ class FairConfig(BayesConfig):
         super().check()
         renamed = {"der": "der_mean", "utility": "utility_mean"}
         hint = f" ({self.select!r} is now {renamed[self.select]!r})" if self.select in renamed else ""
-        require(self.select in SELECTION_RULES, "optimizer.select", self.select, f"one of {SELECTION_RULES}{hint}")
+        require(
+            self.select in SELECTION_RULES, "optimizer.select", self.select, f"one of {SELECTION_RULES}{hint}"
+        )
         if self.reference is not None:
             ref = list(self.reference)
             require(len(ref) == 2, "optimizer.reference", ref, "null or two numbers: [utility, DER]")

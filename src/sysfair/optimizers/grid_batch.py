@@ -64,7 +64,9 @@ def greedy_batch_1d(
     ``acqf`` takes ``X [b, i, 1]`` (any i <= q) and returns ``[b]``; ``avoid [m, 1]`` only breaks ties.
     """
     if grid_size < 2 or points < 3 or q < 1:
-        raise ValueError(f"greedy_batch_1d needs grid_size >= 2, points >= 3, q >= 1; got {grid_size}, {points}, {q}")
+        raise ValueError(
+            f"greedy_batch_1d needs grid_size >= 2, points >= 3, q >= 1; got {grid_size}, {points}, {q}"
+        )
     dtype = torch.float64
     grid = torch.linspace(0.0, 1.0, grid_size, dtype=dtype).reshape(-1, 1)
     avoid = torch.empty(0, 1, dtype=dtype) if avoid is None else avoid.reshape(-1, 1).to(dtype)

@@ -89,7 +89,9 @@ def selection_order(
     ``random`` rule's permutation.
     """
     if rule not in SELECTION_RULES:
-        raise ValueError(f"optimizer.select={rule!r} is not a selection rule: use one of {tuple(SELECTION_RULES)}")
+        raise ValueError(
+            f"optimizer.select={rule!r} is not a selection rule: use one of {tuple(SELECTION_RULES)}"
+        )
     spec = SELECTION_RULES[rule]
     if spec is None:
         return torch.from_numpy(rng.permutation(candidates.shape[0]))
