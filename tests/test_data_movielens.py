@@ -221,11 +221,11 @@ def test_movielens_100k_tradeoff_is_not_degenerate(ml100k_log: CandidateLog) -> 
     """Opposed preferences: the exact front has many points and DER varies over alpha."""
     platform = Platform(ml100k_log, np.array([[0.9, 0.1], [0.1, 0.9]]))
     front = oracle_front(platform)
-    assert len(front.points) >= 10  # the recipe before issue 15: 5
+    assert len(front.points) >= 10  # the recipe before issue 15: 5 (300 trees)
     t = np.linspace(0.0, 1.0, 101)
     der = platform.evaluate(np.column_stack([1.0 - t, t])).der
-    assert der.min() < 0.9  # before: DER >= 0.92 everywhere
-    assert (der < 0.98).mean() > 0.2  # before: DER >= 0.98 on 96% of the directions
+    assert der.min() < 0.88  # before: DER >= 0.90 everywhere; now 0.81
+    assert (der < 0.98).mean() > 0.15  # before: DER < 0.98 on 9% of the directions; now 25%
 
 
 def test_attribute_assignment_keeps_gender_as_the_group(tmp_path: Path) -> None:

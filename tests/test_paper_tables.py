@@ -79,13 +79,3 @@ def test_synthetic_paper_defaults_reach_table_1() -> None:
     )
     table = paper_auc_table(model_audit(log), "synthetic_paper")
     assert np.all(np.abs(table["diff"]) < 0.005), table
-    # sklearn's default class_sep=1 (the recipe before issue 15) stays well below the paper
-    old = build_candidate_log(
-        SyntheticPaperConfig(n_sessions=1500, class_sep=1.0),
-        RandomForestConfig(n_estimators=100, n_jobs=2),
-        RandomRetrieverConfig(),
-        [0.8, 0.2],
-        seed=0,
-    )
-    old_table = paper_auc_table(model_audit(old), "synthetic_paper")
-    assert (old_table[old_table["part"] == "overall"]["diff"] < -0.008).all(), old_table
