@@ -309,3 +309,46 @@ def test_retrieval_gap_by_hand_when_the_bound_fails_and_when_it_is_uninformative
         term4=0.3,
     )
     assert zero.epsilon == 0.0 and not zero.informative and zero.holds
+
+
+# ---- Lemma 2.3 check on a pool where it fails and on one where it holds ------------------------------
+
+
+def _lemma_log(labels: list) -> CandidateLog:
+    """Two sessions (groups 0, 1) with the same items P = (3/4, 1/4) and Q = (1/4, 3/4)."""
+    scores = np.tile(np.array([[0.75, 0.25], [0.25, 0.75]], dtype=np.float32), (2, 1, 1))
+    return CandidateLog(
+        scores=scores,
+        labels=np.asarray(labels, dtype=np.float32),
+        mask=np.ones((2, 2), dtype=bool),
+        group=np.array([0, 1]),
+        session_features=np.zeros((2, 0), dtype=np.float32),
+        item_ids=np.arange(4).reshape(2, 2),
+        label_names=("y1", "y2"),
+        n_groups=2,
+    )
+
+
+def test_lemma_check_by_hand_when_scores_mislead_and_when_they_do_not() -> None:
+    from sysfair.audit.lemma import lemma_check
+    from sysfair.system.platform import Platform
+
+    # Mislabelled items: P has Y = (0, 1), Q has Y = (1, 0). alpha*(0) = (0.9, 0.1) serves P to
+    # group 0's session (0.7 > 0.3), worth 0.1; serving Q (first reached on the list at alpha*(1))
+    # is worth 0.9: regret 0.8, relative 8/9. Symmetrically for group 1.
+    wrong = lemma_check(Platform(_lemma_log([[[0, 1], [1, 0]]] * 2), OPPOSED), grid_points=11)
+    assert wrong["group"].tolist() == [0, 1]
+    assert wrong["utility_at_alpha_star"].tolist() == pytest.approx([0.1, 0.1], abs=EXACT)
+    assert wrong["best_utility"].tolist() == pytest.approx([0.9, 0.9], abs=EXACT)
+    assert wrong["regret"].tolist() == pytest.approx([0.8, 0.8], abs=EXACT)
+    assert wrong["relative_regret"].tolist() == pytest.approx([8 / 9, 8 / 9], abs=EXACT)
+    assert wrong["holds"].tolist() == [False, False]
+    assert wrong["alpha_star"].tolist() == [[0.9, 0.1], [0.1, 0.9]]
+    assert wrong["best_alpha"].tolist() == [[0.1, 0.9], [0.9, 0.1]]
+    # Labels that agree with the scores: alpha*(g) serves each group its best item, regret 0.
+    right = lemma_check(Platform(_lemma_log([[[1, 0], [0, 1]]] * 2), OPPOSED), grid_points=11)
+    assert right["utility_at_alpha_star"].tolist() == pytest.approx([0.9, 0.9], abs=EXACT)
+    assert right["regret"].tolist() == [0.0, 0.0] and right["holds"].tolist() == [True, True]
+    # a tolerance above the relative regret makes the failing case hold
+    loose = lemma_check(Platform(_lemma_log([[[0, 1], [1, 0]]] * 2), OPPOSED), grid_points=11, tolerance=0.9)
+    assert loose["holds"].tolist() == [True, True]
