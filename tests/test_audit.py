@@ -258,6 +258,7 @@ def test_lemma_check_with_calibrated_scorers() -> None:
     assert (lemma["relative_regret"] < 0.03).all() and lemma["holds"].all()
 
 
+@pytest.mark.slow
 def test_run_audit_end_to_end(compose_cfg, tmp_path: Path) -> None:
     cfg = compose_cfg(*[o for o in TINY if not o.startswith("trials")], "dataset.n_sessions=400")
     OmegaConf.set_struct(cfg, False)

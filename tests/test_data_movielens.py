@@ -143,6 +143,7 @@ def test_non_utf8_bytes_do_not_crash(tmp_path: Path) -> None:
         np.testing.assert_array_equal(getattr(data, name), getattr(clean, name))
 
 
+@pytest.mark.slow
 @needs_ml100k
 def test_movielens_100k_pipeline() -> None:
     dataset = MovieLensConfig(path=str(ML100K), impute_n_estimators=20, impute_min_samples_leaf=20)

@@ -18,6 +18,8 @@ from sysfair.experiment.runner import run_experiment
 from sysfair.system.logged import load_logged
 from sysfair.system.platform import Platform
 
+pytestmark = pytest.mark.slow  # end to end: deselect with -m 'not slow'
+
 REPO = Path(__file__).resolve().parents[1]
 
 

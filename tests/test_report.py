@@ -24,6 +24,8 @@ from sysfair.report import (
     paired_wilcoxon,
 )
 
+pytestmark = pytest.mark.slow  # end to end: deselect with -m 'not slow'
+
 METHODS = ("random", "sobol", "fair_nehvi")
 N_TRIALS = 6
 

@@ -9,10 +9,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from conftest import TINY
 from mlflow.tracking import MlflowClient
 
 from sysfair.experiment.runner import run_experiment
+
+pytestmark = pytest.mark.slow  # end to end: deselect with -m 'not slow'
 
 
 def _free_port() -> int:
