@@ -75,6 +75,7 @@ def test_rejects_more_than_two_objectives() -> None:
             qExpectedHypervolumeImprovement2D(SingleTaskGP(x, y), ref_point=ref, partitioning=partitioning)
 
 
+@pytest.mark.slow
 def test_fair_ehvi_proposes_the_same_points_with_either_algorithm() -> None:
     _, sweep = run("fair_ehvi", 2, seed=3, n_iter=6, hvi="sweep")
     _, botorch = run("fair_ehvi", 2, seed=3, n_iter=6, hvi="inclusion_exclusion")

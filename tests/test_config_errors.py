@@ -65,6 +65,7 @@ def test_clear_error_and_nothing_written(compose_cfg, override: str, key: str, a
     assert not Path(cfg.tracking.uri.removeprefix("sqlite:///")).exists()  # no MLflow store touched
 
 
+@pytest.mark.slow
 def test_cli_prints_one_line_not_a_traceback(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, str(REPO / "run.py"), *TINY, "trials.n_iterations=0"],

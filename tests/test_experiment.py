@@ -11,9 +11,14 @@ import numpy as np
 import pytest
 from conftest import TINY
 from mlflow.tracking import MlflowClient
+from omegaconf import OmegaConf
 
 import sysfair.experiment.runner as experiment
 from sysfair.experiment.runner import run_experiment
+from sysfair.system.logged import load_logged
+from sysfair.system.platform import Platform
+
+pytestmark = pytest.mark.slow  # end to end: deselect with -m 'not slow'
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -94,17 +99,6 @@ def test_same_seed_same_numbers_for_any_n_jobs(compose_cfg) -> None:
     assert not np.array_equal(one.trials[0].alphas, other.trials[0].alphas)
 
 
-def test_trial_batches_shared_across_optimizers(compose_cfg) -> None:
-    """Trial i draws the same user batches whatever the optimizer (common random numbers)."""
-    from sysfair.experiment.trials import trial_batches
-
-    a = trial_batches(5, 4, 30, 200)
-    b = trial_batches(5, 4, 30, 200)
-    np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(a, trial_batches(6, 4, 30, 200))
-    assert all(len(set(row)) == 30 for row in a)
-
-
 def test_failure_mid_run_marks_run_failed(compose_cfg, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = compose_cfg(*TINY)
 
@@ -139,4 +133,13 @@ def test_logged_dataset_runs_end_to_end(compose_cfg, tmp_path: Path) -> None:
     cfg = compose_cfg(*overrides, "dataset=logged", f"dataset.path={path}")
     result = run_experiment(cfg)
     assert len(result.trials) == 2
-    assert 0.0 <= result.summary.loc["best_der", "mean"] <= 1.0
+    # the trials ran on the CSV's own scores, labels and groups, read straight into the platform
+    obj = OmegaConf.to_object(cfg)
+    platform = Platform(load_logged(obj.dataset), np.asarray(obj.preferences.weights))
+    assert platform.log.n_sessions == 120 and np.bincount(platform.log.group).tolist() == [96, 24]
+    for trial in result.trials:
+        exact = platform.evaluate(trial.alphas)
+        np.testing.assert_array_equal(trial.exact_utility, exact.utility)
+        np.testing.assert_array_equal(trial.exact_der, exact.der)
+    best = [trial.exact_der.max() for trial in result.trials]
+    assert result.summary.loc["best_der", "mean"] == pytest.approx(np.mean(best), abs=1e-12)

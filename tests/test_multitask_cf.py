@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
+import torch
 from sklearn.metrics import roc_auc_score
 
 from sysfair.data.base import Interactions
@@ -58,8 +61,22 @@ def test_features_and_unseen_users() -> None:
     rows = np.arange(data.labels.shape[0])
     seen = rows[data.user < 60]
     scorer = MultitaskCFScorer(_cfg(use_features=True, validation_fraction=0.2), seed=0).fit(data, seen)
-    pred = scorer.predict(data, rows[data.user >= 60])  # users never seen: mean embedding
-    assert np.isfinite(pred).all()
+    unseen = rows[data.user >= 60]
+    pred = scorer.predict(data, unseen)  # users never seen: mean embedding
+    assert ((pred > 0) & (pred < 1)).all()
+    # every unseen user shares one embedding, the mean of the trained users' embeddings
+    net = scorer.net_
+    torch.testing.assert_close(net.user.weight[-1], net.user.weight[:-1].mean(dim=0))
+    relabelled = dataclasses.replace(data, user=np.where(data.user >= 60, 1000 + data.user, data.user))
+    np.testing.assert_array_equal(scorer.predict(relabelled, unseen), pred)
+    # a seen user's own embedding gives other predictions than the mean one for the same rows
+    as_seen = dataclasses.replace(data, user=np.where(data.user >= 60, 0, data.user))
+    assert np.abs(scorer.predict(as_seen, unseen) - pred).max() > 1e-3
+    # the features enter the heads: other feature values, other predictions
+    shifted = dataclasses.replace(data, features=data.features + 1.0)
+    assert np.abs(scorer.predict(shifted, unseen) - pred).max() > 1e-3
+    # label b depends on the item through -pi[item, 1]: the item embeddings carry it to unseen users
+    assert roc_auc_score(data.labels[unseen, 1], pred[:, 1]) > 0.6
 
 
 def test_needs_user_ids() -> None:

@@ -99,6 +99,7 @@ def proposals_in_subprocess() -> dict[str, list[list[float]]]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_same_seed_same_proposals(name: str, proposals_in_subprocess) -> None:
     first, second = _proposals(name), _proposals(name)
@@ -124,6 +125,7 @@ def bowl_2d(alpha: np.ndarray) -> Observation:
     return Observation(value, 1.0, np.array([value, value]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("objective", "space", "optimum"), [(peak_1d, "directions", 1.0), (bowl_2d, "box", 0.0)]
 )
@@ -138,6 +140,7 @@ def test_ei_beats_random(objective, space: str, optimum: float) -> None:
     assert ei < 0.5 * rnd, (ei, rnd)
 
 
+@pytest.mark.slow
 def test_fair_nehvi_front_beats_random() -> None:
     def front_hv(name: str, seed: int) -> float:
         _, alphas = run(name, 2, seed, 10, grid_size=128, mc_samples=32, n_candidates=10)

@@ -160,10 +160,11 @@ def test_k3_grid_front() -> None:
 
 def test_simplex_grid() -> None:
     g = simplex_grid(3, 4)
-    assert g.shape == (15, 3)
-    np.testing.assert_allclose(g.sum(axis=1), 1.0)
-    assert len({tuple(r) for r in g}) == 15
-    assert simplex_grid(2, 10).shape == (11, 2)
+    # every (a, b, c) / 4 with a + b + c = 4, once
+    want = {(a / 4, b / 4, (4 - a - b) / 4) for a in range(5) for b in range(5 - a)}
+    assert g.shape == (15, 3) and {tuple(r) for r in g} == want
+    two = [[0, 1], [0.25, 0.75], [0.5, 0.5], [0.75, 0.25], [1, 0]]
+    np.testing.assert_array_equal(simplex_grid(2, 4), two)
 
 
 def test_oracle_needs_two_groups() -> None:

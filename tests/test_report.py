@@ -25,6 +25,8 @@ from sysfair.report import (
 )
 from sysfair.report.stats import paired_by_seed
 
+pytestmark = pytest.mark.slow  # end to end: deselect with -m 'not slow'
+
 METHODS = ("random", "sobol", "fair_nehvi")
 N_TRIALS = 6
 

@@ -125,6 +125,7 @@ def test_random_retriever_ignores_inputs_and_schemas_check() -> None:
         RETRIEVER_SCHEMAS["single_label"](label=-1).check()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("retriever", ["single_label", "embedding_knn"])
 def test_build_with_ranked_retrievers(compose_cfg, retriever: str) -> None:
     """Hydra composes the new options; the log's scores are the scorer's predictions of its rows."""

@@ -26,6 +26,7 @@ def test_sweep_definitions_compose(name: str) -> None:
     assert "optimizer" in params and "fair_nehvi" in params.optimizer
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "datasets",
     ["smoke_synthetic", pytest.param("smoke_synthetic,smoke_movielens", marks=needs_ml100k)],
@@ -65,6 +66,7 @@ def test_smoke_sweep_runs_and_reports(tmp_path: Path, datasets: str) -> None:
         assert name in report
 
 
+@pytest.mark.slow
 def test_parallel_jobs_share_one_sqlite_store(tmp_path: Path) -> None:
     """4 sweep jobs at once (joblib launcher) writing to one fresh SQLite store: no run lost."""
     proc = subprocess.run(

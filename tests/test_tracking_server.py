@@ -9,10 +9,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from conftest import TINY
 from mlflow.tracking import MlflowClient
 
 from sysfair.experiment.runner import run_experiment
+
+pytestmark = pytest.mark.slow  # end to end: deselect with -m 'not slow'
 
 
 def _free_port() -> int:
@@ -61,6 +64,9 @@ def test_experiment_logs_to_a_loopback_server(compose_cfg, tmp_path: Path) -> No
         assert {"summary.csv", "pareto_fronts.png"} <= names
         runs = client.search_runs([parent.info.experiment_id])
         assert sum("mlflow.parentRunId" in r.data.tags for r in runs) == 2
+        # the numbers made it through the server unchanged
+        for key in ("best_der", "hypervolume"):
+            assert parent.data.metrics[f"{key}_mean"] == result.summary.loc[key, "mean"]
     finally:
         server.terminate()
         server.wait(timeout=30)

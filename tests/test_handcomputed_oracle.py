@@ -1,0 +1,170 @@
+"""Hand-computed oracle cases (issue 18): exact ties at a known direction, and the reference point.
+
+Scores are multiples of 1/8 and directions (1 - t, t) with t a multiple of 1/4, so every combined
+score is exact in binary and a tie is a tie bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sysfair.system.candidates import CandidateLog
+from sysfair.system.oracle import hypervolume_regret, oracle_front
+from sysfair.system.platform import Platform
+
+EXACT = 1e-12
+# group 0 values label 2, group 1 values label 1
+SWAPPED = np.array([[0.1, 0.9], [0.9, 0.1]])
+
+
+def _log(scores: list, labels: list, group: list, mask: list | None = None) -> CandidateLog:
+    s = np.asarray(scores, dtype=np.float32)
+    n, m, k = s.shape
+    return CandidateLog(
+        scores=s,
+        labels=np.asarray(labels, dtype=np.float32),
+        mask=np.ones((n, m), dtype=bool) if mask is None else np.asarray(mask, dtype=bool),
+        group=np.asarray(group),
+        session_features=np.zeros((n, 0), dtype=np.float32),
+        item_ids=np.arange(n * m).reshape(n, m),
+        label_names=tuple(f"y{i + 1}" for i in range(k)),
+        n_groups=2,
+    )
+
+
+def _two_sessions_switch_at_once() -> Platform:
+    """Sessions A (group 0) and B (group 1), each with an item good at y1 and one good at y2.
+
+    A: slot 0 = (1/4, 3/4) Y=(0,1), slot 1 = (3/4, 1/4) Y=(1,0)
+    B: slot 0 = (3/4, 1/4) Y=(1,0), slot 1 = (1/4, 3/4) Y=(0,1)
+    For t < 1/2 both serve their y1 item, for t > 1/2 both their y2 item: A gets 0.1 and B 0.9,
+    or A 0.9 and B 0.1, i.e. utility 0.5 and DER 1 - 2 (0.4^2 + 0.4^2) = 0.36 either way.
+    At t = 1/2 (alpha = (1, 1)) both tie and the lowest slot is served: A its y2 item, B its y1
+    item, each group its favourite: utility 0.9, DER 1. Only the exact tie reaches it.
+    """
+    scores = [[[0.25, 0.75], [0.75, 0.25]], [[0.75, 0.25], [0.25, 0.75]]]
+    labels = [[[0, 1], [1, 0]], [[1, 0], [0, 1]]]
+    return Platform(_log(scores, labels, [0, 1]), SWAPPED)
+
+
+def _three_collinear_candidates() -> Platform:
+    """Session A (group 0) has three candidates on one line of slope -1, tying at t = 1/2.
+
+    Slot 0 = (1/2, 1/2) with Y = (1, 1) is never a hull vertex: only the three-way tie serves it
+    (lowest slot), worth 1.0 to A instead of 0. Session B (group 1) has one valid item worth 0.9.
+    Off the tie: utility 0.45, DER 0 (A gets nothing). At the tie: utility 0.95,
+    DER = 1 - 2 ((1/1.9 - 1/2)^2 + (0.9/1.9 - 1/2)^2) = 1 - 1/361.
+    """
+    scores = [[[0.5, 0.5], [0.75, 0.25], [0.25, 0.75]], [[0.5, 0.5], [0.0, 0.0], [0.0, 0.0]]]
+    labels = [[[1, 1], [0, 0], [0, 0]], [[1, 0], [0, 0], [0, 0]]]
+    mask = [[True, True, True], [True, False, False]]
+    return Platform(_log(scores, labels, [0, 1], mask), SWAPPED)
+
+
+@pytest.mark.parametrize(
+    ("make", "tie_point", "off_tie"),
+    [
+        (_two_sessions_switch_at_once, (0.9, 1.0), (0.5, 0.36)),
+        (_three_collinear_candidates, (0.95, 360 / 361), (0.45, 0.0)),
+    ],
+    ids=["two_sessions_switch_at_once", "three_candidates_tie"],
+)
+def test_the_front_is_the_point_served_at_an_exact_tie(make, tie_point, off_tie) -> None:
+    platform = make()
+    # what the platform serves at the tie and just off it (a grid would never land on t = 1/2)
+    at = platform.evaluate(np.array([1.0, 1.0]))
+    assert (at.utility[0], at.der[0]) == pytest.approx(tie_point, abs=EXACT)
+    for t in (0.0, 0.25, 0.5 - 1e-9, 0.5 + 1e-9, 0.75, 1.0):
+        ev = platform.evaluate(np.array([1.0 - t, t]))
+        assert (ev.utility[0], ev.der[0]) == pytest.approx(off_tie, abs=EXACT), t
+    front = oracle_front(platform)
+    assert front.resolution.startswith("exact")
+    np.testing.assert_allclose(front.points, [tie_point], atol=EXACT)
+    np.testing.assert_allclose(front.alphas, [[0.5, 0.5]], atol=EXACT)
+    np.testing.assert_allclose(front.max_utility, tie_point, atol=EXACT)
+    np.testing.assert_allclose(front.alpha_max_der, [0.5, 0.5], atol=EXACT)
+    # the reference is the worst achievable: the off-tie state
+    np.testing.assert_allclose(front.reference, off_tie, atol=EXACT)
+    expected_hv = (tie_point[0] - off_tie[0]) * (tie_point[1] - off_tie[1])
+    assert front.hypervolume == pytest.approx(expected_hv, abs=EXACT)
+    assert hypervolume_regret(front, np.array([off_tie])) == pytest.approx(1.0, abs=EXACT)
+
+
+def test_a_tie_probe_serves_only_the_switching_sessions() -> None:
+    """A third session (group 0, one item worth 0.1) never switches: the tie state counts it as is.
+
+    Group 0 = {A, C}: at the tie A gets 0.9, C 0.1 -> mean 0.5; B gets 0.9. Utility = 1.9 / 3,
+    DER = 1 - 2 ((0.5/1.4 - 1/2)^2 + (0.9/1.4 - 1/2)^2) = 1 - 4 (0.2/1.4)^2 = 1 - 4/49.
+    Off the tie: A and B get (0.1, 0.9) or (0.9, 0.1) -> group means (0.1, 0.9) or (0.5, 0.1).
+    """
+    scores = [[[0.25, 0.75], [0.75, 0.25]], [[0.75, 0.25], [0.25, 0.75]], [[0.5, 0.5], [0.0, 0.0]]]
+    labels = [[[0, 1], [1, 0]], [[1, 0], [0, 1]], [[1, 0], [0, 0]]]
+    mask = [[True, True], [True, True], [True, False]]
+    platform = Platform(_log(scores, labels, [0, 1, 0], mask), SWAPPED)
+    front = oracle_front(platform)
+    tie = (1.9 / 3, 1 - 4 / 49)
+    np.testing.assert_allclose(front.points, [tie], atol=EXACT)
+    np.testing.assert_allclose(front.alphas, [[0.5, 0.5]], atol=EXACT)
+    # states: t < 1/2 -> (1.1/3, DER(0.1, 0.9) = 1 - 2 (0.4^2 + 0.4^2) = 0.36);
+    #         t > 1/2 -> (1.1/3, DER(0.5, 0.1) = 1 - 2 ((5/6 - 1/2)^2 + (1/6 - 1/2)^2) = 5/9)
+    np.testing.assert_allclose(front.reference, [1.1 / 3, 0.36], atol=EXACT)
+
+
+# ---- the reference point -------------------------------------------------------------------------
+#
+# Session A (group 0): slot 0 = Z (1/8, 1/8) worth 0, slot 1 = (3/4, 1/4) with Y = (0, 1),
+#   slot 2 = (1/2, 3/4) with Y = (1, 1); A switches from slot 1 to slot 2 at t = 1/3.
+# Session B (group 1): slot 0 = Z, slot 1 = (3/4, 1/4) with Y = (1, 0), slot 2 = (1/4, 1/2) with
+#   Y = (1, 1); B switches at t = 2/3. Z is never served for alpha != 0; alpha = 0 serves Z (slot 0).
+# Group 0 weights (0.9, 0.1), group 1 (0.1, 0.9): values A 0.1 -> 1.0, B 0.1 -> 1.0.
+#   t in [0, 1/3): A 0.1, B 0.1 -> (utility 0.1, DER 1)
+#   t in (1/3, 2/3): A 1.0, B 0.1 -> (0.55, 1 - (0.9/1.1)^2 = 40/121)
+#   t in (2/3, 1]: A 1.0, B 1.0 -> (1.0, 1)  (the whole front)
+#   alpha = 0: A 0, B 0 -> (0, 1), left out of the reference by the documented rule.
+# Documented rule: reference = (worst utility, worst DER) over every direction alpha != 0, taken
+# coordinate by coordinate = (0.1, 40/121).
+
+OPPOSED = np.array([[0.9, 0.1], [0.1, 0.9]])
+REFERENCE = np.array([0.1, 40 / 121])
+
+
+def _reference_pool() -> Platform:
+    z = [0.125, 0.125]
+    scores = [[z, [0.75, 0.25], [0.5, 0.75]], [z, [0.75, 0.25], [0.25, 0.5]]]
+    labels = [[[0, 0], [0, 1], [1, 1]], [[0, 0], [1, 0], [1, 1]]]
+    return Platform(_log(scores, labels, [0, 1]), OPPOSED)
+
+
+def test_reference_point_is_the_coordinatewise_worst_over_nonzero_directions() -> None:
+    platform = _reference_pool()
+    states = {
+        0.2: (0.1, 1.0),
+        0.5: (0.55, 40 / 121),
+        0.9: (1.0, 1.0),
+    }
+    for t, point in states.items():
+        ev = platform.evaluate(np.array([1.0 - t, t]))
+        assert (ev.utility[0], ev.der[0]) == pytest.approx(point, abs=EXACT)
+    zero = platform.evaluate(np.zeros(2))
+    assert (zero.utility[0], zero.der[0]) == (0.0, 1.0)
+    front = oracle_front(platform)
+    np.testing.assert_allclose(front.points, [[1.0, 1.0]], atol=EXACT)
+    assert 2 / 3 < front.alphas[0, 1] <= 1.0
+    np.testing.assert_allclose(front.reference, REFERENCE, atol=EXACT)
+    # the plausible alternatives all give another point:
+    alternatives = {
+        "origin": np.zeros(2),
+        "front nadir": front.points.min(axis=0),
+        "with alpha = 0": np.array([0.0, 40 / 121]),
+        "worst-utility state": np.array([0.1, 1.0]),
+        "worst-DER state": np.array([0.55, 40 / 121]),
+    }
+    for name, point in alternatives.items():
+        assert np.abs(point - REFERENCE).max() > 0.05, name
+    assert front.hypervolume == pytest.approx(0.9 * (1 - 40 / 121), abs=EXACT)
+    # regret of a point halfway in utility: HV = 0.45 * (1 - 40/121) -> regret 1/2
+    assert hypervolume_regret(front, np.array([[0.55, 1.0]])) == pytest.approx(0.5, abs=EXACT)
+    # below the reference counts for nothing, non-finite rows are ignored
+    assert hypervolume_regret(front, np.array([[0.05, 1.0], [np.nan, 1.0]])) == pytest.approx(1.0)
+    assert hypervolume_regret(front, np.array([[1.0, 1.0], [np.nan, np.nan]])) == pytest.approx(0.0)
