@@ -98,6 +98,10 @@ def _local_workers(n_jobs: int) -> int:
 
 @contextmanager
 def _ray(address: str | None, n_jobs: int, shipped: Any) -> Iterator[TrialBackend]:
+    if not address:
+        # A cluster for this run only: single node, on loopback (Ray reads this when imported;
+        # its default would bind the machine's network address, ready for other nodes to join).
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     ray = _import("ray", "ray")
     ray_joblib = _import("ray", "ray.util.joblib")
     started = False
