@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import importlib.util
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +21,8 @@ from sysfair.experiment.trials import TrialResult, iter_trials
 from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
 from sysfair.system.platform import Platform
 
+# Ray reads this when imported: a one-node cluster bound to 127.0.0.1, not the network address.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 HAVE_RAY = importlib.util.find_spec("ray") is not None
 HAVE_DASK = importlib.util.find_spec("distributed") is not None
 needs_ray = pytest.mark.skipif(not HAVE_RAY, reason='ray not installed (pip install -e ".[cluster]")')
@@ -91,6 +94,7 @@ def test_ray_same_numbers_pool_put_once_and_local_cluster_shut_down(reference: l
 
     assert not ray.is_initialized()
     results, pickled = _run("ray")
+    assert ray._private.services.get_node_ip_address() == "127.0.0.1"  # loopback only
     _assert_same(reference, results)
     assert pickled == 1  # one ray.put, not one pickle per task (6 tasks)
     assert not ray.is_initialized()  # the local cluster started for the run is gone

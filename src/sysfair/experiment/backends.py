@@ -5,7 +5,7 @@ or ``head:6379`` for Ray, ``tcp://scheduler:8786`` for Dask); without an address
 is started for the run and shut down at its end (an already connected Ray session or a Dask
 client already set as default is used as is, and left running).
 
-The serving pool (the :class:`~sysfair.experiment.trials` ``Platform`` holding the CandidateLog)
+The serving pool (the :class:`~sysfair.system.platform.Platform` holding the CandidateLog)
 travels to the workers once, not inside every task:
 
 - ``loky``: joblib memory-maps every large array into a temporary folder once and the workers
@@ -13,7 +13,9 @@ travels to the workers once, not inside every task:
 - ``ray``: one ``ray.put`` into the object store; the workers read its arrays zero-copy;
 - ``dask``: one ``client.scatter(..., broadcast=True)``; each worker keeps one copy.
 
-Workers only compute; the main process alone writes to MLflow. Ray and Dask are optional
+``trials.n_jobs=1`` runs the trials in the main process on loky and on Ray (joblib falls back to
+its sequential backend); Dask always uses every worker of its cluster. Workers only compute; the
+main process alone writes to MLflow. Ray and Dask are optional
 (``pip install -e ".[cluster]"``): nothing here imports them unless their backend is asked for.
 """
 
