@@ -8,6 +8,7 @@ cross-group consistency (each schema's own ``check()`` plus the checks below) be
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,12 +86,36 @@ class TrialsConfig:
     # (utility, DER) bounding the hypervolume; null: the worst achievable, read off the oracle
     reference_point: list[float] | None = None
     oracle: bool = True  # compute the exact Pareto front over alpha and each trial's HV regret
+    # Where parallel trials run (sysfair.experiment.backends): loky (local processes, default),
+    # ray or dask (pip install -e ".[cluster]"); address: an existing cluster (ray://head:10001,
+    # tcp://scheduler:8786), null = a local cluster started for the run.
+    backend: str = "loky"
+    address: str | None = None
 
     def check(self) -> None:
         require(self.n_trials >= 1, "trials.n_trials", self.n_trials, "an integer >= 1")
         require(self.n_iterations >= 1, "trials.n_iterations", self.n_iterations, "an integer >= 1")
         require(self.batch_size >= 1, "trials.batch_size", self.batch_size, "an integer >= 1")
         require(self.n_jobs != 0, "trials.n_jobs", self.n_jobs, "a non-zero integer (-1 = all cores)")
+        require(
+            self.backend in ("loky", "ray", "dask"),
+            "trials.backend",
+            self.backend,
+            'loky (local processes), ray or dask (these two need pip install -e ".[cluster]")',
+        )
+        engine = {"ray": "ray", "dask": "distributed"}.get(self.backend)
+        require(
+            engine is None or importlib.util.find_spec(engine) is not None,
+            "trials.backend",
+            self.backend,
+            f'{engine} is not installed: pip install -e ".[cluster]" (or trials.backend=loky)',
+        )
+        require(
+            self.address is None or self.backend != "loky",
+            "trials.address",
+            self.address,
+            "null with trials.backend=loky (an address names a Ray or Dask cluster)",
+        )
         require(
             self.reference_point is None or len(self.reference_point) == 2,
             "trials.reference_point",

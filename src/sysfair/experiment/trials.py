@@ -15,6 +15,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
+from sysfair.experiment.backends import fetch, trial_backend
 from sysfair.optimizers import Observation, make_optimizer
 from sysfair.system.oracle import OracleFront, hypervolume_regret
 from sysfair.system.pareto import hypervolume
@@ -111,9 +112,11 @@ def run_trial(platform: Platform, optimizer_cfg: Any, trials_cfg: Any, index: in
     )
 
 
-def _run_in_worker(platform: Platform, optimizer_cfg: Any, trials_cfg: Any, index: int) -> TrialResult:
+def _run_in_worker(platform: Any, optimizer_cfg: Any, trials_cfg: Any, index: int) -> TrialResult:
     """One trial with torch and BLAS capped at one thread (parallel trials share the cores)."""
     import torch
+
+    platform = fetch(platform)  # the shipped Platform (from Ray's object store on trials.backend=ray)
 
     torch.set_num_threads(1)
     with threadpool_limits(limits=1):
@@ -123,9 +126,12 @@ def _run_in_worker(platform: Platform, optimizer_cfg: Any, trials_cfg: Any, inde
 def iter_trials(platform: Platform, optimizer_cfg: Any, trials_cfg: Any) -> Iterator[TrialResult]:
     """Yield the trials' results in trial order, running ``trials_cfg.n_jobs`` at a time."""
     indices = range(int(trials_cfg.n_trials))
-    if trials_cfg.n_jobs == 1:
+    backend = getattr(trials_cfg, "backend", "loky")
+    if trials_cfg.n_jobs == 1 and backend == "loky":
         for i in indices:
             yield run_trial(platform, optimizer_cfg, trials_cfg, i)
         return
-    parallel = Parallel(n_jobs=trials_cfg.n_jobs, return_as="generator")
-    yield from parallel(delayed(_run_in_worker)(platform, optimizer_cfg, trials_cfg, i) for i in indices)
+    # Cluster hook (sysfair.experiment.backends): loky / Ray / Dask; the Platform is shipped once.
+    with trial_backend(backend, getattr(trials_cfg, "address", None), trials_cfg.n_jobs, platform) as b:
+        parallel = Parallel(n_jobs=b.n_jobs, backend=b.joblib_backend, return_as=b.return_as)
+        yield from parallel(delayed(_run_in_worker)(b.payload, optimizer_cfg, trials_cfg, i) for i in indices)
