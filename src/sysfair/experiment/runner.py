@@ -286,7 +286,7 @@ def run_experiment(
     obj: Any = OmegaConf.to_object(cfg)
     check_config(obj)
     candidates = candidate_log(obj, launch_dir)
-    check_pool(obj, candidates.n_sessions)
+    check_pool(obj, candidates)
     labels = candidates.label_names
     platform = Platform(candidates, np.asarray(obj.preferences.weights))
     audit = model_audit(candidates)
