@@ -13,7 +13,7 @@ class RandomSearch(Optimizer):
     """alpha ~ Uniform(bounds), independent of the observations (``config`` has nothing it uses)."""
 
     def __init__(self, *, bounds: np.ndarray, seed: int, config: Any = None) -> None:
-        super().__init__(bounds=bounds, seed=seed)
+        super().__init__(bounds=bounds, seed=seed, config=config)
         self._rng = np.random.default_rng(seed)
 
     def ask(self) -> np.ndarray:
