@@ -28,6 +28,7 @@ from sysfair.checks import (
     require,
 )
 from sysfair.data.configs import DATASET_SCHEMAS
+from sysfair.errors import ConfigError
 from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
 from sysfair.retrievers.configs import RETRIEVER_SCHEMAS
 from sysfair.scorers.configs import SCORER_SCHEMAS
@@ -165,8 +166,26 @@ SCHEMAS: dict[str, dict[str, type]] = {
 _TOP_LEVEL = {"mode": Options(("experiment", "audit")), "seed": SEED}
 
 
-def check_config(cfg: Any) -> None:
-    """Every range and consistency check that types cannot express; raises ConfigError."""
+def config_object(cfg: Any) -> Any:
+    """``cfg`` as config dataclasses (a DictConfig is converted); a missing value is a ConfigError."""
+    from omegaconf import DictConfig, OmegaConf
+    from omegaconf.errors import MissingMandatoryValue
+
+    if not isinstance(cfg, DictConfig):
+        return cfg
+    try:
+        return OmegaConf.to_object(cfg)
+    except MissingMandatoryValue as exc:
+        key = exc.full_key or "?"
+        raise ConfigError(key, "???", f"a value: {key} has no default, set it (e.g. {key}=...)") from None
+
+
+def check_config(cfg: Any) -> Any:
+    """Every range and consistency check that types cannot express; raises ConfigError.
+
+    ``cfg``: the composed DictConfig or its objects; returns the checked objects.
+    """
+    cfg = config_object(cfg)
     for key, rule in _TOP_LEVEL.items():
         rule.check(key, getattr(cfg, key))
     for part in (cfg.dataset, cfg.scorer, cfg.retriever, cfg.optimizer, cfg.trials):
@@ -178,6 +197,7 @@ def check_config(cfg: Any) -> None:
     if label is not None:
         k = cfg.dataset.n_labels
         require(label < k, "retriever.label", label, f"a label index in 0..{k - 1} (dataset.n_labels={k})")
+    return cfg
 
 
 def check_pool(cfg: Any, pool: Any) -> None:
