@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from conftest import TINY
 from hydra import compose, initialize_config_dir
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from sysfair.checks import AnyOf, Each, Interval, Options, declaration
@@ -186,14 +186,16 @@ def hydra_conf():
         yield
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(drawn=override_sets())
 def test_config_check_passes_or_names_a_key(hydra_conf, drawn: list[tuple[str, str]]) -> None:
     keys = [k for k, _ in drawn]
     cfg = compose(config_name="config", overrides=[o for _, o in drawn])
     try:
         _check(cfg)
+        event("passes")
     except ConfigError as error:
+        event("ConfigError")
         assert _names_a_drawn_key(error, keys), (str(error), drawn)
         assert "np.float64" not in str(error) and "np.int64" not in str(error)
 
@@ -224,6 +226,7 @@ def cheap_sets(draw: st.DrawFn) -> list[str]:
     return [f"optimizer={optimizer}"] + [f"{k}={_fmt(draw(CHEAP[k]))}" for k in keys]
 
 
+@pytest.mark.slow  # about 10 tiny experiments: 30-100 s
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(drawn=cheap_sets())
 def test_accepted_configs_finish_without_nan(hydra_conf, tmp_path_factory, drawn: list[str]) -> None:
@@ -239,11 +242,13 @@ def test_accepted_configs_finish_without_nan(hydra_conf, tmp_path_factory, drawn
     )
     try:
         _check(cfg)
-    except ConfigError:
+    except ConfigError as error:
+        event(f"rejected by check_config: {error.key.split('[')[0]}")
         return  # rejected before any work (the property above covers its message)
     try:
         result = run_experiment(cfg, launch_dir=tmp)
     except ConfigError as error:  # a check that needs the serving pool: still before the store
+        event(f"rejected by check_pool: {error.key.split('[')[0]}")
         assert not Path(tmp / "mlflow.db").exists(), str(error)
         return
     client = mlflow.MlflowClient(result.tracking_uri)
@@ -256,3 +261,4 @@ def test_accepted_configs_finish_without_nan(hydra_conf, tmp_path_factory, drawn
         for values in (trial.observed_utility, trial.observed_der, trial.exact_utility, trial.exact_der):
             assert np.isfinite(values).all(), drawn
     assert np.isfinite(result.summary.to_numpy()).all(), drawn
+    event("FINISHED, no NaN")
