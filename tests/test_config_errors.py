@@ -29,7 +29,7 @@ def test_option_names_of_the_interface_compose(compose_cfg) -> None:
     assert (cfg.trials.n_trials, cfg.trials.n_iterations) == (20, 20)
     assert cfg.tracking.uri == "sqlite:///x.db" and cfg.trials.seed == 4
     smoke = compose_cfg("trials=smoke", "dataset=synthetic_paper")
-    assert (smoke.trials.n_trials, smoke.trials.n_iterations) == (2, 4)
+    assert (smoke.trials.n_trials, smoke.trials.n_iterations) == (2, 7)  # 2 GP steps (issue 15)
     assert smoke.dataset.name == "synthetic_paper"
 
 

@@ -1,22 +1,27 @@
-"""The Hydra config store: the top-level schema and every group's options, registered once.
+"""The Hydra config store: the top-level schema and every group's options, registered from one place.
 
-The options themselves are declared beside their implementations (``sysfair.data.configs``,
-``sysfair.optimizers.configs``, ...) and collected in :data:`sysfair.experiment.config.SCHEMAS`;
-only this module (the command-line edge) knows Hydra's ConfigStore.
+Each option is declared once, as a ``@register``-ed config dataclass beside its implementation
+(``sysfair.data.configs``, ``sysfair.optimizers.configs``, ...; see :mod:`sysfair.checks`).
+:func:`register_configs` stores every registered option twice in Hydra's ConfigStore: as the
+group option ``<group>/<name>`` (what ``dataset=movielens`` selects; no YAML file needed) and as
+``schema/<group>/<name>``, which a YAML preset under ``conf/<group>/`` may extend
+(``conf/trials/smoke.yaml``). Only this module (the command-line edge) knows Hydra.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, DictConfig, OmegaConf
 
-from sysfair.audit.config import AuditConfig
-from sysfair.experiment.config import SCHEMAS as EXPERIMENT_SCHEMAS
+import sysfair.audit.config  # noqa: F401  (registers the audit option)
+import sysfair.experiment.config  # noqa: F401  (registers every experiment group's options)
+from sysfair.checks import declaration, options
 
-SCHEMAS: dict[str, dict[str, type]] = {**EXPERIMENT_SCHEMAS, "audit": {"default": AuditConfig}}
+GROUPS = ("dataset", "scorer", "retriever", "preferences", "optimizer", "trials", "tracking", "audit")
 
 
 @dataclass
@@ -35,10 +40,30 @@ class Config:
     progress: bool = True  # show progress bars
 
 
+def schemas() -> dict[str, dict[str, type]]:
+    """group -> name -> config class of every registered option (user options included)."""
+    return {group: dict(options(group)) for group in GROUPS}
+
+
+def node_of(schema: type) -> DictConfig:
+    """The structured config of ``schema``; fields declared with ``env=`` read that variable when set."""
+    node = OmegaConf.structured(schema)
+    for f in dataclasses.fields(schema):
+        env = declaration(schema, f.name).get("env")
+        if env:
+            node[f.name] = "${oc.env:" + env + "," + str(f.default) + "}"
+    return node
+
+
 def register_configs() -> None:
-    """Register every schema as ``schema/<group>/<name>``; the YAML option ``<group>/<name>`` extends it."""
+    """Store every registered option as ``<group>/<name>`` and ``schema/<group>/<name>``.
+
+    Call it again after importing a module that registers more options (it is idempotent).
+    """
     cs = ConfigStore.instance()
     cs.store(name="config_schema", node=Config)
-    for group, options in SCHEMAS.items():
-        for name, node in options.items():
+    for group, table in schemas().items():
+        for name, schema in table.items():
+            node = node_of(schema)
             cs.store(group=f"schema/{group}", name=name, node=node)
+            cs.store(group=group, name=name, node=node)

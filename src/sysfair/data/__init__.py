@@ -1,4 +1,8 @@
-"""Datasets: each turns a config into :class:`Interactions` (candidate rows with labels)."""
+"""Datasets: each turns a config into :class:`Interactions` (candidate rows with labels).
+
+Every option of the ``dataset`` group is a config dataclass in :mod:`sysfair.data.configs` whose
+``_target_`` names its loader ``(cfg, rng) -> Interactions`` (imported on first use).
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,17 @@ from typing import Any
 
 import numpy as np
 
+from sysfair.checks import build
 from sysfair.data.base import Interactions
-from sysfair.data.marketbias import load_marketbias
-from sysfair.data.movielens import load_movielens
-from sysfair.data.synthetic import make_synthetic, make_synthetic_paper
+from sysfair.data.configs import DATASET_SCHEMAS
 
-__all__ = ["Interactions", "load_dataset"]
-
-# "logged" is not here: it yields a CandidateLog directly (sysfair.system.logged.load_logged).
-_LOADERS = {
-    "synthetic": make_synthetic,
-    "synthetic_paper": make_synthetic_paper,
-    "movielens": load_movielens,
-    "modcloth": load_marketbias,
-    "electronics": load_marketbias,
-}
+__all__ = ["DATASET_SCHEMAS", "Interactions", "load_dataset"]
 
 
 def load_dataset(cfg: Any, rng: np.random.Generator) -> Interactions:
-    """Build the dataset named by ``cfg.name``."""
-    return _LOADERS[cfg.name](cfg, rng)
+    """Build the dataset ``cfg`` names (its ``_target_``, else its registered option's loader).
+
+    The ``logged`` option is not loaded here: it yields a CandidateLog directly
+    (:func:`sysfair.system.logged.load_logged`).
+    """
+    return build(cfg, "dataset")(cfg, rng)

@@ -1,26 +1,48 @@
-"""Structured configs: one dataclass per option of each Hydra config group.
+"""Structured configs of the experiment's own groups, and the checks run before any work.
 
-Defaults live in the dataclasses (one source of truth; each group's schemas sit beside its
-implementation, e.g. :mod:`sysfair.data.configs`); the YAML files in ``conf/`` select a schema.
-Hydra checks keys and types at start-up; :func:`check_config` then checks ranges and
-cross-group consistency (each schema's own ``check()`` plus the checks below) before any work.
+Every option of every group is a ``@register``-ed dataclass beside its implementation
+(:mod:`sysfair.data.configs`, :mod:`sysfair.scorers.configs`, ...); here are the preference sets,
+the trials protocol and the tracking store. Hydra checks keys and types at start-up;
+:func:`check_config` then checks every declared range (:func:`sysfair.checks.check_declared`) and
+the cross-group rules, and :func:`check_pool` what needs the serving pool, before any MLflow run.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from sysfair.checks import require
+import numpy as np
+
+from sysfair.checks import (
+    AnyOf,
+    Checked,
+    Each,
+    Interval,
+    Length,
+    Options,
+    check_declared,
+    options,
+    param,
+    register,
+    require,
+)
 from sysfair.data.configs import DATASET_SCHEMAS
+from sysfair.errors import ConfigError
 from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
 from sysfair.retrievers.configs import RETRIEVER_SCHEMAS
 from sysfair.scorers.configs import SCORER_SCHEMAS
 
+MAX_SEED = 2**32 - 1  # numpy and scikit-learn seeds
+SEED = Interval(int, 0, MAX_SEED)
+MAX_WEIGHT = 1e6  # alpha*(g) only matters up to scale; larger weights overflow float32 utilities
+N_JOBS = AnyOf((Interval(int, None, -1), Interval(int, 1, None)), words="a non-zero integer (-1 = all cores)")
 
+
+@register
 @dataclass
-class PreferencesConfig:
+class PreferencesConfig(Checked):
     """Groups: who they are (prevalences) and what they value (true weights alpha*(g)).
 
     ``assignment``: ``scrambled`` (default, the paper's) assigns groups to serving sessions at
@@ -28,28 +50,44 @@ class PreferencesConfig:
     keeps the dataset's own group attribute (MovieLens gender, marketBias ``user_attr``; sessions
     without it are dropped), whose shares are the data's: groups then differ in their features
     X, which is what the audit's feature-shift terms measure. Row g of ``weights`` holds
-    alpha*(g), one weight > 0 per label.
+    alpha*(g), one weight in (0, 1e6] per label. A new preference set is a subclass with other
+    defaults and another ``name``, decorated with ``@register``.
     """
 
-    name: str = "opposed"
-    # list[Any]: OmegaConf rejects ints inside nested float lists; check() validates the numbers.
-    weights: list[Any] = field(default_factory=lambda: [[0.9, 0.1], [0.1, 0.9]])
-    prevalences: list[float] = field(default_factory=lambda: [0.8, 0.2])
-    assignment: str = "scrambled"
+    group: ClassVar[str] = "preferences"
 
-    def check(self, n_labels: int) -> None:
-        require(
-            self.assignment in ("scrambled", "attribute"),
-            "preferences.assignment",
-            self.assignment,
-            "scrambled (random groups at preferences.prevalences) or attribute (the dataset's own)",
-        )
+    name: str = "opposed"
+    # list[Any]: OmegaConf rejects ints inside nested float lists; the rules check the numbers.
+    weights: list[Any] = param(
+        [[0.9, 0.1], [0.1, 0.9]],
+        Each(
+            Each(
+                AnyOf(
+                    (Interval(float, 0, MAX_WEIGHT, closed="right"),),
+                    words=f"a weight > 0 and <= {MAX_WEIGHT:g}",
+                )
+            )
+        ),
+    )
+    prevalences: list[float] = param(
+        [0.8, 0.2], Length(2, None, "shares, one per group"), Each(Interval(float, 0, None))
+    )
+    assignment: str = param("scrambled", Options(("scrambled", "attribute")))
+
+    def check(self, n_labels: int | None = None) -> None:  # type: ignore[override]
+        """Declared rules, then the rules between fields and with the dataset's ``n_labels``."""
+        check_declared(self, self.group)
         prev = list(self.prevalences)
-        require(len(prev) >= 2, "preferences.prevalences", prev, "shares of at least 2 groups")
-        for g, x in enumerate(prev):
-            require(x >= 0, f"preferences.prevalences[{g}]", x, "a share >= 0 (shares sum to 1)")
         require(abs(sum(prev) - 1.0) < 1e-6, "preferences.prevalences", prev, "shares summing to 1")
-        weights = [list(row) if isinstance(row, list | tuple) else row for row in self.weights]
+        if self.assignment == "scrambled":
+            for g, x in enumerate(prev):
+                require(
+                    x > 0,
+                    f"preferences.prevalences[{g}]",
+                    x,
+                    "a share > 0 (a group with share 0 gets no sessions)",
+                )
+        weights = [list(row) for row in self.weights]
         require(
             len(weights) == len(prev),
             "preferences.weights",
@@ -58,51 +96,39 @@ class PreferencesConfig:
         )
         for g, row in enumerate(weights):
             require(
-                isinstance(row, list) and all(isinstance(w, int | float) for w in row),
-                f"preferences.weights[{g}]",
-                row,
-                "a list of numbers, one weight per label",
-            )
-            require(
-                len(row) == n_labels,
+                n_labels is None or len(row) == n_labels,
                 f"preferences.weights[{g}]",
                 row,
                 f"{n_labels} weights, one per label of the dataset (dataset.n_labels={n_labels})",
             )
-            for k, w in enumerate(row):
-                require(w > 0, f"preferences.weights[{g}][{k}]", w, "a weight > 0")
 
 
+@register
 @dataclass
-class TrialsConfig:
+class TrialsConfig(Checked):
     """Trial i uses seed ``seed + i`` for its user batches and its optimizer."""
 
+    group: ClassVar[str] = "trials"
+
     name: str = "paper"
-    n_trials: int = 20
-    n_iterations: int = 20
-    batch_size: int = 500  # sessions sampled per iteration for the noisy observation
-    seed: int = 0
-    n_jobs: int = -1  # parallel trials (joblib); -1 = all cores
+    n_trials: int = param(20, Interval(int, 1, None))
+    n_iterations: int = param(20, Interval(int, 1, None))
+    # sessions sampled per iteration for the noisy observation
+    batch_size: int = param(500, Interval(int, 1, None))
+    seed: int = param(0, SEED)
+    n_jobs: int = param(-1, N_JOBS)  # parallel trials (joblib); -1 = all cores
     # (utility, DER) bounding the hypervolume; null: the worst achievable, read off the oracle
-    reference_point: list[float] | None = None
+    reference_point: list[float] | None = param(
+        None, Length(2, 2, "numbers: (utility, DER)"), Each(Interval(float, None, None)), nullable=True
+    )
     oracle: bool = True  # compute the exact Pareto front over alpha and each trial's HV regret
     # Where parallel trials run (sysfair.experiment.backends): loky (local processes, default),
     # ray or dask (pip install -e ".[cluster]"); address: an existing cluster (ray://head:10001,
     # tcp://scheduler:8786), null = a local cluster started for the run.
-    backend: str = "loky"
+    backend: str = param("loky", Options(("loky", "ray", "dask")))
     address: str | None = None
 
-    def check(self) -> None:
-        require(self.n_trials >= 1, "trials.n_trials", self.n_trials, "an integer >= 1")
-        require(self.n_iterations >= 1, "trials.n_iterations", self.n_iterations, "an integer >= 1")
-        require(self.batch_size >= 1, "trials.batch_size", self.batch_size, "an integer >= 1")
-        require(self.n_jobs != 0, "trials.n_jobs", self.n_jobs, "a non-zero integer (-1 = all cores)")
-        require(
-            self.backend in ("loky", "ray", "dask"),
-            "trials.backend",
-            self.backend,
-            'loky (local processes), ray or dask (these two need pip install -e ".[cluster]")',
-        )
+    def check_consistency(self) -> None:
         engine = {"ray": "ray", "dask": "distributed"}.get(self.backend)
         require(
             engine is None or importlib.util.find_spec(engine) is not None,
@@ -117,22 +143,25 @@ class TrialsConfig:
             "null with trials.backend=loky (an address names a Ray or Dask cluster)",
         )
         require(
-            self.reference_point is None or len(self.reference_point) == 2,
-            "trials.reference_point",
-            self.reference_point,
-            "null or two numbers: (utility, DER)",
-        )
-        require(
             self.reference_point is not None or self.oracle,
             "trials.reference_point",
             None,
             "two numbers when trials.oracle=false (the default reference is read off the oracle)",
         )
+        require(
+            self.seed + self.n_trials - 1 <= MAX_SEED,
+            "trials.seed",
+            self.seed,
+            f"an integer <= {MAX_SEED - self.n_trials + 1} (trial i uses seed + i <= {MAX_SEED})",
+        )
 
 
+@register
 @dataclass
-class TrackingConfig:
+class TrackingConfig(Checked):
     """MLflow. ``uri: null`` means ``sqlite:///<launch folder>/mlflow.db``."""
+
+    group: ClassVar[str] = "tracking"
 
     name: str = "mlflow"
     uri: str | None = None
@@ -140,32 +169,127 @@ class TrackingConfig:
     run_name: str | None = None  # default: <dataset>-<optimizer>
 
 
+PREFERENCES_SCHEMAS: dict[str, type] = options("preferences")
+
+# group -> name -> schema of every option of the experiment's groups (live view of the registry)
 SCHEMAS: dict[str, dict[str, type]] = {
     "dataset": DATASET_SCHEMAS,
     "scorer": SCORER_SCHEMAS,
     "retriever": RETRIEVER_SCHEMAS,
-    "preferences": {"opposed": PreferencesConfig},
+    "preferences": PREFERENCES_SCHEMAS,
     "optimizer": OPTIMIZER_SCHEMAS,
-    "trials": {"paper": TrialsConfig},
-    "tracking": {"mlflow": TrackingConfig},
+    "trials": options("trials"),
+    "tracking": options("tracking"),
 }
 
+_TOP_LEVEL = {"mode": Options(("experiment", "audit")), "seed": SEED}
 
-def check_config(cfg: Any) -> None:
-    """Every range and consistency check that types cannot express; raises ConfigError."""
-    require(cfg.mode in ("experiment", "audit"), "mode", cfg.mode, "experiment or audit")
+
+def config_object(cfg: Any) -> Any:
+    """``cfg`` as config dataclasses (a DictConfig is converted); a missing value is a ConfigError."""
+    from omegaconf import DictConfig, OmegaConf
+    from omegaconf.errors import MissingMandatoryValue
+
+    if not isinstance(cfg, DictConfig):
+        return cfg
+    try:
+        return OmegaConf.to_object(cfg)
+    except MissingMandatoryValue as exc:
+        key = exc.full_key or "?"
+        raise ConfigError(key, "???", f"a value: {key} has no default, set it (e.g. {key}=...)") from None
+
+
+def check_config(cfg: Any) -> Any:
+    """Every range and consistency check that types cannot express; raises ConfigError.
+
+    ``cfg``: the composed DictConfig or its objects; returns the checked objects.
+    """
+    cfg = config_object(cfg)
+    for key, rule in _TOP_LEVEL.items():
+        rule.check(key, getattr(cfg, key))
     for part in (cfg.dataset, cfg.scorer, cfg.retriever, cfg.optimizer, cfg.trials):
         part.check()
     cfg.preferences.check(cfg.dataset.n_labels)
+    if hasattr(cfg.tracking, "check"):
+        cfg.tracking.check()
+    label = getattr(cfg.retriever, "label", None)
+    if label is not None:
+        k = cfg.dataset.n_labels
+        require(label < k, "retriever.label", label, f"a label index in 0..{k - 1} (dataset.n_labels={k})")
+    return cfg
 
 
-def check_pool(cfg: Any, n_sessions: int) -> None:
-    """Checks that need the serving pool's size."""
+def check_pool(cfg: Any, pool: Any) -> None:
+    """Checks that need the serving pool: ``pool`` is its CandidateLog (or just its session count).
+
+    The batch must fit in the pool, every group must have sessions, and every batch of every trial
+    (the batches are known in advance: common random numbers) must hold a session of every group,
+    else that batch's DER is undefined; the error then names a batch size that works.
+    """
+    n_sessions = int(pool) if isinstance(pool, int | np.integer) else int(pool.n_sessions)
     b = cfg.trials.batch_size
+    raise_pool = " or raise dataset.n_sessions" if hasattr(cfg.dataset, "n_sessions") else ""
     require(
         b <= n_sessions,
         "trials.batch_size",
         b,
-        f"at most the {n_sessions} sessions of the serving pool (lower trials.batch_size or raise "
-        "dataset.n_sessions)",
+        f"at most the {n_sessions} sessions of the serving pool (lower trials.batch_size{raise_pool})",
     )
+    group = getattr(pool, "group", None)
+    if group is None:
+        return
+    counts = np.bincount(np.asarray(group), minlength=len(cfg.preferences.prevalences))
+    for g, n in enumerate(counts):
+        require(
+            n > 0,
+            "preferences.prevalences",
+            list(cfg.preferences.prevalences),
+            f"shares that give every group sessions: group {g} has none of the {n_sessions} serving "
+            f"sessions (raise its share{raise_pool})",
+        )
+    missing = _batch_without_a_group(cfg.trials, np.asarray(group), len(counts), b)
+    if missing is None:
+        return
+    trial, iteration, g = missing
+    works = _smallest_working_batch(cfg.trials, np.asarray(group), len(counts), b, n_sessions)
+    fix = (
+        f"trials.batch_size={works} gives every group a session in every batch"
+        if works
+        else (f"no batch size up to the pool's {n_sessions} sessions does{raise_pool.replace(' or', '; ')}")
+    )
+    require(
+        False,
+        "trials.batch_size",
+        b,
+        f"a batch size whose batches hold every group: batch {iteration} of trial {trial} has no "
+        f"session of group {g}, so its DER is undefined; {fix}",
+    )
+
+
+def _batch_without_a_group(
+    trials: Any, group: np.ndarray, n_groups: int, b: int
+) -> tuple[int, int, int] | None:
+    """(trial, iteration, group) of the first batch of size ``b`` missing a group, or None."""
+    from sysfair.experiment.trials import trial_batches
+
+    for i in range(int(trials.n_trials)):
+        batches = trial_batches(int(trials.seed) + i, int(trials.n_iterations), b, group.size)
+        for t, batch in enumerate(batches):
+            present = np.bincount(group[batch], minlength=n_groups)
+            if (present == 0).any():
+                return i, t, int(np.argmin(present))
+    return None
+
+
+def _smallest_working_batch(trials: Any, group: np.ndarray, n_groups: int, b: int, n: int) -> int | None:
+    """The smallest batch size above ``b`` (binary search) whose batches all hold every group."""
+    if _batch_without_a_group(trials, group, n_groups, n) is not None:
+        return None
+    lo, hi = b, n  # lo fails, hi works
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _batch_without_a_group(trials, group, n_groups, mid) is None:
+            hi = mid
+        else:
+            lo = mid
+    return hi

@@ -288,10 +288,9 @@ def run_experiment(
     the MLflow run is created; after that, any exception marks the run FAILED (KILLED on Ctrl-C).
     """
     launch_dir = Path(launch_dir or os.getcwd())
-    obj: Any = OmegaConf.to_object(cfg)
-    check_config(obj)
+    obj: Any = check_config(cfg)  # the checked config objects (DictConfig converted)
     candidates = candidate_log(obj, launch_dir)
-    check_pool(obj, candidates.n_sessions)
+    check_pool(obj, candidates)
     labels = candidates.label_names
     platform = Platform(candidates, np.asarray(obj.preferences.weights))
     audit = model_audit(candidates)

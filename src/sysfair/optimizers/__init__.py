@@ -1,48 +1,60 @@
 """Optimizers of the global serving weights alpha, all behind ask/tell.
 
-The Bayesian optimizers import torch and BoTorch; their modules load on first use, so importing
-this package stays cheap.
+Every option of the ``optimizer`` group is a config dataclass in :mod:`sysfair.optimizers.configs`
+whose ``_target_`` names its class; :func:`make_optimizer` builds whatever ``_target_`` names, so a
+user's class (``optimizer._target_=my_module.MyOptimizer``) needs no edit of sysfair. The Bayesian
+optimizers import torch and BoTorch; their modules load on first use, so importing this package
+stays cheap.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
+from sysfair.checks import build
 from sysfair.optimizers.base import Observation, Optimizer
+from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
 from sysfair.optimizers.random import RandomSearch
 
-__all__ = ["OPTIMIZERS", "Observation", "Optimizer", "RandomSearch", "make_optimizer"]
+__all__ = ["OPTIMIZERS", "Observation", "Optimizer", "RandomSearch", "make_optimizer", "optimizer_bounds"]
 
 Factory = Callable[[Any, np.ndarray, int], Optimizer]
 
 
-def _lazy(module: str, cls: str) -> Factory:
-    """Factory of ``sysfair.optimizers.<module>.<cls>(bounds=, seed=, config=)``, imported on call."""
-
-    def factory(cfg: Any, bounds: np.ndarray, seed: int) -> Optimizer:
-        kind = getattr(importlib.import_module(f"sysfair.optimizers.{module}"), cls)
-        return kind(bounds=bounds, seed=seed, config=cfg)
-
-    return factory
+def _construct(cfg: Any, bounds: np.ndarray, seed: int) -> Optimizer:
+    """``cls(bounds=, seed=, config=)`` of the class ``cfg._target_`` names (imported on call)."""
+    return build(cfg, "optimizer")(bounds=bounds, seed=seed, config=cfg)
 
 
-# name -> factory(cfg, bounds [2, K], seed)
-OPTIMIZERS: dict[str, Factory] = {
-    "random": lambda cfg, bounds, seed: RandomSearch(bounds=bounds, seed=seed),
-    "sobol": _lazy("sobol", "SobolSearch"),
-    "ei": _lazy("ei", "ExpectedImprovement"),
-    "constrained_ei": _lazy("constrained_ei", "ConstrainedExpectedImprovement"),
-    "parego": _lazy("parego", "ParEGO"),
-    "fair_ehvi": _lazy("fair", "FairEHVI"),
-    "fair_nehvi": _lazy("fair", "FairNEHVI"),
-}
+class _Factories(Mapping[str, Factory]):
+    """name -> factory(cfg, bounds [2, K], seed) of every registered optimizer option (live view)."""
+
+    def __getitem__(self, name: str) -> Factory:
+        if name not in OPTIMIZER_SCHEMAS:
+            raise KeyError(name)
+        return _construct
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(OPTIMIZER_SCHEMAS))
+
+    def __len__(self) -> int:
+        return len(OPTIMIZER_SCHEMAS)
+
+
+OPTIMIZERS: Mapping[str, Factory] = _Factories()
+
+
+def optimizer_bounds(cfg: Any, n_labels: int) -> np.ndarray:
+    """The search space: the box ``[cfg.lower, cfg.upper]^K`` as ``[2, K]`` (row 0 lower, row 1 upper)."""
+    return np.array([[cfg.lower] * n_labels, [cfg.upper] * n_labels], dtype=np.float64)
 
 
 def make_optimizer(cfg: Any, n_labels: int, seed: int) -> Optimizer:
-    """The optimizer named by ``cfg.name`` on the box ``[cfg.lower, cfg.upper]^K``."""
-    bounds = np.array([[cfg.lower] * n_labels, [cfg.upper] * n_labels], dtype=np.float64)
-    return OPTIMIZERS[cfg.name](cfg, bounds, seed)
+    """The optimizer ``cfg`` names (its ``_target_``, else its registered option's) on its box.
+
+    It gets only its own option's config and the search space, never the whole experiment config.
+    """
+    return _construct(cfg, optimizer_bounds(cfg, n_labels), seed)

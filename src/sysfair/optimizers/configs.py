@@ -1,10 +1,30 @@
-"""Config schemas of the ``optimizer`` group."""
+"""Config schemas of the ``optimizer`` group.
+
+An optimizer option is one ``@register``-ed dataclass: ``name`` is the option, ``_target_`` the
+ask/tell class (:class:`sysfair.optimizers.base.Optimizer`, built as
+``cls(bounds=[2, K] box, seed=seed, config=this config)``), each field's ``param(...)`` its allowed
+values. ``optimizer._target_=my_module.MyOptimizer`` on the command line runs your own class with
+the option's config.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from sysfair.checks import require
+from sysfair.checks import (
+    AnyOf,
+    Checked,
+    Each,
+    Interval,
+    Length,
+    Options,
+    Target,
+    options,
+    param,
+    register,
+    require,
+)
 
 SPACES = ("directions", "box")  # sysfair.optimizers.space.AlphaSpace
 EI_ACQUISITIONS = ("logei", "qei")
@@ -13,17 +33,22 @@ SELECTION_RULES = ("der_improvement", "utility_improvement", "random", "der_mean
 HVI_ALGORITHMS = ("sweep", "inclusion_exclusion")
 ACQ_OPTIMIZERS = ("grid", "optimize_acqf")
 
+AT_LEAST_1 = Interval(int, 1, None, closed="left")
+NON_NEGATIVE = Interval(float, 0, None, closed="left")
+
 
 @dataclass
-class OptimizerConfig:
+class OptimizerConfig(Checked):
     """Every optimizer searches alpha in the box [lower, upper]^K (paper: [0, 1]^K)."""
 
-    name: str = "?"
-    lower: float = 0.0
-    upper: float = 1.0
+    group: ClassVar[str] = "optimizer"
 
-    def check(self) -> None:
-        require(self.lower >= 0, "optimizer.lower", self.lower, "a number >= 0 (alpha >= 0)")
+    name: str = "?"
+    _target_: str = param("?", Target())  # the ask/tell class
+    lower: float = param(0.0, NON_NEGATIVE)  # alpha >= 0
+    upper: float = param(1.0, Interval(float, 0, None, closed="neither"))
+
+    def check_consistency(self) -> None:
         require(
             self.upper > self.lower,
             "optimizer.upper",
@@ -32,11 +57,13 @@ class OptimizerConfig:
         )
 
 
+@register
 @dataclass
 class RandomSearchConfig(OptimizerConfig):
     """Uniform alpha in the box (the paper's baseline)."""
 
     name: str = "random"
+    _target_: str = "sysfair.optimizers.random.RandomSearch"
 
 
 @dataclass
@@ -48,20 +75,17 @@ class SearchSpaceConfig(OptimizerConfig):
     alpha_k >= lower + floor * (upper - lower), so no alpha_k is exactly 0 (ties, DESIGN §6).
     """
 
-    space: str = "directions"
-    floor: float = 1e-6
-
-    def check(self) -> None:
-        super().check()
-        require(self.space in SPACES, "optimizer.space", self.space, f"one of {SPACES}")
-        require(0.0 <= self.floor < 1.0, "optimizer.floor", self.floor, "a number in [0, 1)")
+    space: str = param("directions", Options(SPACES))
+    floor: float = param(1e-6, Interval(float, 0, 1, closed="left"))
 
 
+@register
 @dataclass
 class SobolConfig(SearchSpaceConfig):
     """A scrambled Sobol sequence over the search space, independent of the observations."""
 
     name: str = "sobol"
+    _target_: str = "sysfair.optimizers.sobol.SobolSearch"
 
 
 @dataclass
@@ -76,36 +100,28 @@ class BayesConfig(SearchSpaceConfig):
     within ``duplicate_tol`` (L-inf, unit cube) of a told point is skipped.
     """
 
-    n_init: int = 5
-    num_restarts: int = 10
-    raw_samples: int = 512
-    grid_size: int = 512
-    mc_samples: int = 128
+    n_init: int = param(5, AT_LEAST_1)
+    num_restarts: int = param(10, AT_LEAST_1)
+    raw_samples: int = param(512, AT_LEAST_1)
+    grid_size: int = param(
+        512, AnyOf((Options((0,)), Interval(int, 3, None)), words="0 (off) or an integer >= 3")
+    )
+    mc_samples: int = param(128, AT_LEAST_1)
     warm_start: bool = True
-    warm_maxiter: int = 0
-    duplicate_tol: float = 1e-3
+    warm_maxiter: int = param(0, Interval(int, 0, None))
+    duplicate_tol: float = param(1e-3, NON_NEGATIVE)
 
-    def check(self) -> None:
-        super().check()
-        require(self.n_init >= 1, "optimizer.n_init", self.n_init, "an integer >= 1")
-        require(self.num_restarts >= 1, "optimizer.num_restarts", self.num_restarts, "an integer >= 1")
+    def check_consistency(self) -> None:
+        super().check_consistency()
         require(
             self.raw_samples >= self.num_restarts,
             "optimizer.raw_samples",
             self.raw_samples,
             f"an integer >= optimizer.num_restarts={self.num_restarts}",
         )
-        require(
-            self.grid_size == 0 or self.grid_size >= 3,
-            "optimizer.grid_size",
-            self.grid_size,
-            "0 (off) or an integer >= 3",
-        )
-        require(self.mc_samples >= 1, "optimizer.mc_samples", self.mc_samples, "an integer >= 1")
-        require(self.warm_maxiter >= 0, "optimizer.warm_maxiter", self.warm_maxiter, "an integer >= 0")
-        require(self.duplicate_tol >= 0, "optimizer.duplicate_tol", self.duplicate_tol, "a number >= 0")
 
 
+@register
 @dataclass
 class EIConfig(BayesConfig):
     """EI on observed utility; ``acquisition``: ``logei`` (qLogEI) or ``qei`` (the paper's qEI).
@@ -114,37 +130,29 @@ class EIConfig(BayesConfig):
     """
 
     name: str = "ei"
+    _target_: str = "sysfair.optimizers.ei.ExpectedImprovement"
     space: str = "box"
     warm_start: bool = False
-    acquisition: str = "logei"
-
-    def check(self) -> None:
-        super().check()
-        require(
-            self.acquisition in EI_ACQUISITIONS,
-            "optimizer.acquisition",
-            self.acquisition,
-            f"one of {EI_ACQUISITIONS}",
-        )
+    acquisition: str = param("logei", Options(EI_ACQUISITIONS))
 
 
+@register
 @dataclass
 class ConstrainedEIConfig(BayesConfig):
     """EI on utility times P(DER >= ``threshold``) (Gardner et al. 2014)."""
 
     name: str = "constrained_ei"
-    threshold: float = 0.9
-
-    def check(self) -> None:
-        super().check()
-        require(0.0 <= self.threshold <= 1.0, "optimizer.threshold", self.threshold, "a DER in [0, 1]")
+    _target_: str = "sysfair.optimizers.constrained_ei.ConstrainedExpectedImprovement"
+    threshold: float = param(0.9, Interval(float, 0, 1))  # a DER
 
 
+@register
 @dataclass
 class ParEGOConfig(BayesConfig):
     """qLogNParEGO on (utility, DER): a random Chebyshev scalarisation per step."""
 
     name: str = "parego"
+    _target_: str = "sysfair.optimizers.parego.ParEGO"
 
 
 @dataclass
@@ -158,25 +166,24 @@ class FairConfig(BayesConfig):
     observed nadir minus ``reference_margin`` times the observed range.
     """
 
-    select: str = "der_improvement"
-    reference: list[float] | None = None
-    reference_margin: float = 0.1
+    select: str = param("der_improvement", Options(SELECTION_RULES))
+    reference: list[float] | None = param(
+        None, Length(2, 2, "numbers: [utility, DER]"), Each(Interval(float, None, None)), nullable=True
+    )
+    reference_margin: float = param(0.1, NON_NEGATIVE)
 
     def check(self) -> None:
-        super().check()
         renamed = {"der": "der_mean", "utility": "utility_mean"}
-        hint = f" ({self.select!r} is now {renamed[self.select]!r})" if self.select in renamed else ""
         require(
-            self.select in SELECTION_RULES, "optimizer.select", self.select, f"one of {SELECTION_RULES}{hint}"
+            self.select not in renamed,
+            "optimizer.select",
+            self.select,
+            f"one of {SELECTION_RULES} ({self.select!r} is now {renamed.get(self.select)!r})",
         )
-        if self.reference is not None:
-            ref = list(self.reference)
-            require(len(ref) == 2, "optimizer.reference", ref, "null or two numbers: [utility, DER]")
-        require(
-            self.reference_margin >= 0, "optimizer.reference_margin", self.reference_margin, "a number >= 0"
-        )
+        super().check()
 
 
+@register
 @dataclass
 class FairEHVIConfig(FairConfig):
     """The paper's Fair EHVI: qEHVI with ``q`` candidates per step, sequential greedy.
@@ -194,31 +201,16 @@ class FairEHVIConfig(FairConfig):
     """
 
     name: str = "fair_ehvi"
+    _target_: str = "sysfair.optimizers.fair.FairEHVI"
     space: str = "directions"
     warm_start: bool = False
-    grid_size: int = 256
-    q: int = 10
-    hvi: str = "sweep"
-    acq_optimizer: str = "grid"
-
-    def check(self) -> None:
-        super().check()
-        require(self.q >= 1, "optimizer.q", self.q, "an integer >= 1")
-        require(self.hvi in HVI_ALGORITHMS, "optimizer.hvi", self.hvi, f"one of {HVI_ALGORITHMS}")
-        require(
-            self.acq_optimizer in ACQ_OPTIMIZERS,
-            "optimizer.acq_optimizer",
-            self.acq_optimizer,
-            f"one of {ACQ_OPTIMIZERS}",
-        )
-        require(
-            self.acq_optimizer != "grid" or self.grid_size >= 3,
-            "optimizer.grid_size",
-            self.grid_size,
-            "an integer >= 3 with optimizer.acq_optimizer=grid (or use acq_optimizer=optimize_acqf)",
-        )
+    grid_size: int = param(256, Interval(int, 3, None))
+    q: int = param(10, AT_LEAST_1)
+    hvi: str = param("sweep", Options(HVI_ALGORITHMS))
+    acq_optimizer: str = param("grid", Options(ACQ_OPTIMIZERS))
 
 
+@register
 @dataclass
 class FairNEHVIConfig(FairConfig):
     """Fast Fair-BO: q = 1 qLogNEHVI over directions, up to ``n_candidates`` local maxima as candidates.
@@ -230,29 +222,13 @@ class FairNEHVIConfig(FairConfig):
     """
 
     name: str = "fair_nehvi"
+    _target_: str = "sysfair.optimizers.fair.FairNEHVI"
     grid_size: int = 256
     mc_samples: int = 64
     warm_maxiter: int = 10
-    n_candidates: int = 10
-    min_improvement_share: float = 0.1
-
-    def check(self) -> None:
-        super().check()
-        require(self.n_candidates >= 1, "optimizer.n_candidates", self.n_candidates, "an integer >= 1")
-        require(
-            0.0 <= self.min_improvement_share <= 1.0,
-            "optimizer.min_improvement_share",
-            self.min_improvement_share,
-            "a number in [0, 1]",
-        )
+    n_candidates: int = param(10, AT_LEAST_1)
+    min_improvement_share: float = param(0.1, Interval(float, 0, 1))
 
 
-OPTIMIZER_SCHEMAS: dict[str, type] = {
-    "random": RandomSearchConfig,
-    "sobol": SobolConfig,
-    "ei": EIConfig,
-    "constrained_ei": ConstrainedEIConfig,
-    "parego": ParEGOConfig,
-    "fair_ehvi": FairEHVIConfig,
-    "fair_nehvi": FairNEHVIConfig,
-}
+# name -> schema of every registered optimizer option (live: options registered later appear here)
+OPTIMIZER_SCHEMAS: dict[str, type] = options("optimizer")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from sysfair.optimizers.base import Optimizer
 
 
 class RandomSearch(Optimizer):
-    """alpha ~ Uniform(bounds), independent of the observations."""
+    """alpha ~ Uniform(bounds), independent of the observations (``config`` has nothing it uses)."""
 
-    def __init__(self, *, bounds: np.ndarray, seed: int) -> None:
-        super().__init__(bounds=bounds, seed=seed)
+    def __init__(self, *, bounds: np.ndarray, seed: int, config: Any = None) -> None:
+        super().__init__(bounds=bounds, seed=seed, config=config)
         self._rng = np.random.default_rng(seed)
 
     def ask(self) -> np.ndarray:

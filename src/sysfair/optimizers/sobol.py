@@ -28,7 +28,7 @@ class SobolSearch(Optimizer):
     """alpha from a scrambled Sobol sequence over ``optimizer.space``, independent of observations."""
 
     def __init__(self, *, bounds: np.ndarray, seed: int, config: Any) -> None:
-        super().__init__(bounds=bounds, seed=seed)
+        super().__init__(bounds=bounds, seed=seed, config=config)
         self.space = AlphaSpace(self.bounds, config.space, config.floor)
         self._stream = SobolStream(self.space.dim, seed)
 

@@ -2,19 +2,23 @@
 
 All share ``retrieve(session [N], n_sessions, rng, *, inputs=None) -> [S, m]`` row indices
 (-1 = padding); ``inputs`` (:class:`RetrievalInputs`) gives ranked retrievers the rows' features
-and, lazily, the scorers' predictions.
+and, lazily, the scorers' predictions. Every option of the ``retriever`` group is a config
+dataclass in :mod:`sysfair.retrievers.configs` whose ``_target_`` names its class, built as ``cls(cfg)``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sysfair.checks import build
 from sysfair.retrievers.base import RetrievalInputs, top_m_per_session
+from sysfair.retrievers.configs import RETRIEVER_SCHEMAS
 from sysfair.retrievers.embedding_knn import EmbeddingKnnRetriever
 from sysfair.retrievers.random import RandomRetriever
 from sysfair.retrievers.single_label import SingleLabelRetriever
 
 __all__ = [
+    "RETRIEVER_SCHEMAS",
     "EmbeddingKnnRetriever",
     "RandomRetriever",
     "RetrievalInputs",
@@ -26,13 +30,7 @@ __all__ = [
 
 Retriever = RandomRetriever | SingleLabelRetriever | EmbeddingKnnRetriever
 
-_RETRIEVERS: dict[str, type] = {
-    "random": RandomRetriever,
-    "single_label": SingleLabelRetriever,
-    "embedding_knn": EmbeddingKnnRetriever,
-}
-
 
 def make_retriever(cfg: Any) -> Retriever:
-    """The retriever named by ``cfg.name``."""
-    return _RETRIEVERS[cfg.name](cfg)
+    """The retriever ``cfg`` names (its ``_target_``, else its registered option's class)."""
+    return build(cfg, "retriever")(cfg)

@@ -1,25 +1,41 @@
-"""Config schemas of the ``retriever`` group."""
+"""Config schemas of the ``retriever`` group.
+
+A retriever option is one ``@register``-ed dataclass: ``name`` is the option, ``_target_`` the class
+``(cfg) -> .retrieve(session, n_sessions, rng, *, inputs=None)``, each field's ``param(...)`` its
+allowed values.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from sysfair.checks import require
+from sysfair.checks import Checked, Interval, Options, Target, options, param, register
 
 
 @dataclass
-class RandomRetrieverConfig:
+class RetrieverConfig(Checked):
+    """Fields every retriever has: ``m`` candidates per session."""
+
+    group: ClassVar[str] = "retriever"
+
+    name: str = "?"
+    _target_: str = param("?", Target())  # the retriever class, built as cls(cfg)
+    m: int = param(20, Interval(int, 1, None, closed="left"))
+
+
+@register
+@dataclass
+class RandomRetrieverConfig(RetrieverConfig):
     """m candidates drawn uniformly without replacement from the session's corpus."""
 
     name: str = "random"
-    m: int = 20
-
-    def check(self) -> None:
-        require(self.m >= 1, "retriever.m", self.m, "an integer >= 1")
+    _target_: str = "sysfair.retrievers.random.RandomRetriever"
 
 
+@register
 @dataclass
-class SingleLabelRetrieverConfig:
+class SingleLabelRetrieverConfig(RetrieverConfig):
     """Top-m of the session's corpus by the fitted scorer of one label (0-based ``label``).
 
     Retrieval only selects when the corpus is larger than m: use it with e.g.
@@ -27,16 +43,14 @@ class SingleLabelRetrieverConfig:
     """
 
     name: str = "single_label"
-    m: int = 20
-    label: int = 0  # index of the label whose scorer ranks the corpus (0 = first label)
-
-    def check(self) -> None:
-        require(self.m >= 1, "retriever.m", self.m, "an integer >= 1")
-        require(self.label >= 0, "retriever.label", self.label, "a label index >= 0 (0 = first label)")
+    _target_: str = "sysfair.retrievers.single_label.SingleLabelRetriever"
+    # index of the label whose scorer ranks the corpus (0 = first label)
+    label: int = param(0, Interval(int, 0, None, closed="left"))
 
 
+@register
 @dataclass
-class EmbeddingKnnRetrieverConfig:
+class EmbeddingKnnRetrieverConfig(RetrieverConfig):
     """Top-m of the session's corpus by inner product of session and item embeddings.
 
     ``item_embedding``: ``projection`` (row features mapped into the session-feature space by ridge
@@ -45,24 +59,12 @@ class EmbeddingKnnRetrieverConfig:
     """
 
     name: str = "embedding_knn"
-    m: int = 20
-    item_embedding: str = "projection"
+    _target_: str = "sysfair.retrievers.embedding_knn.EmbeddingKnnRetriever"
+    item_embedding: str = param("projection", Options(("projection", "aligned")))
     normalize: bool = False  # true: cosine similarity instead of the inner product
-    ridge: float = 1.0  # L2 penalty of the projection, relative to the mean feature variance
-
-    def check(self) -> None:
-        require(self.m >= 1, "retriever.m", self.m, "an integer >= 1")
-        require(
-            self.item_embedding in ("projection", "aligned"),
-            "retriever.item_embedding",
-            self.item_embedding,
-            "'projection' or 'aligned'",
-        )
-        require(self.ridge > 0, "retriever.ridge", self.ridge, "a number > 0")
+    # L2 penalty of the projection, relative to the mean feature variance
+    ridge: float = param(1.0, Interval(float, 0, None, closed="neither"))
 
 
-RETRIEVER_SCHEMAS: dict[str, type] = {
-    "random": RandomRetrieverConfig,
-    "single_label": SingleLabelRetrieverConfig,
-    "embedding_knn": EmbeddingKnnRetrieverConfig,
-}
+# name -> schema of every registered retriever option (live: options registered later appear here)
+RETRIEVER_SCHEMAS: dict[str, type] = options("retriever")

@@ -1,60 +1,63 @@
-"""Config schemas of the ``scorer`` group."""
+"""Config schemas of the ``scorer`` group.
+
+A scorer option is one ``@register``-ed dataclass: ``name`` is the option, ``_target_`` the class
+``(cfg, seed=) -> .fit(data, rows) / .predict(...)``, each field's ``param(...)`` its allowed values.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from sysfair.checks import require
+from sysfair.checks import AnyOf, Checked, Interval, Target, options, param, register
+
+AT_LEAST_1 = Interval(int, 1, None, closed="left")
+N_JOBS = AnyOf((Interval(int, None, -1), Interval(int, 1, None)), words="a non-zero integer (-1 = all cores)")
 
 
 @dataclass
-class RandomForestConfig:
+class ScorerConfig(Checked):
+    """Fields every scorer has."""
+
+    group: ClassVar[str] = "scorer"
+
+    name: str = "?"
+    _target_: str = param("?", Target())  # the scorer class, built as cls(cfg, seed=seed)
+
+
+@register
+@dataclass
+class RandomForestConfig(ScorerConfig):
     """One scikit-learn random forest per label, predicting P(Y_k = 1)."""
 
     name: str = "random_forest"
-    n_estimators: int = 300
-    max_depth: int | None = None
-    min_samples_leaf: int = 1
-    n_jobs: int = -1  # cores used to fit and predict; results do not depend on it
-
-    def check(self) -> None:
-        require(self.n_estimators >= 1, "scorer.n_estimators", self.n_estimators, "an integer >= 1")
-        require(
-            self.min_samples_leaf >= 1,
-            "scorer.min_samples_leaf",
-            self.min_samples_leaf,
-            "an integer >= 1",
-        )
+    _target_: str = "sysfair.scorers.random_forest.RandomForestScorer"
+    n_estimators: int = param(300, AT_LEAST_1)
+    max_depth: int | None = param(None, AT_LEAST_1, nullable=True)
+    min_samples_leaf: int = param(1, AT_LEAST_1)
+    # cores used to fit and predict; results do not depend on it
+    n_jobs: int = param(-1, N_JOBS)
 
 
+@register
 @dataclass
-class MultitaskCFConfig:
+class MultitaskCFConfig(ScorerConfig):
     """Torch multi-task collaborative filtering: shared user/item embeddings, one head per label."""
 
     name: str = "multitask_cf"
-    embedding_dim: int = 32
-    hidden: int = 32  # units of each label's hidden layer
+    _target_: str = "sysfair.scorers.multitask_cf.MultitaskCFScorer"
+    embedding_dim: int = param(32, AT_LEAST_1)
+    hidden: int = param(32, AT_LEAST_1)  # units of each label's hidden layer
     use_features: bool = False  # also feed each head its standardised label_features columns
-    learning_rate: float = 0.01
-    weight_decay: float = 1e-5
-    batch_size: int = 4096
-    max_epochs: int = 50
-    patience: int = 3  # epochs without validation improvement before stopping
-    validation_fraction: float = 0.1  # training rows held out for early stopping
+    learning_rate: float = param(0.01, Interval(float, 0, None, closed="neither"))
+    weight_decay: float = param(1e-5, Interval(float, 0, None, closed="left"))
+    batch_size: int = param(4096, AT_LEAST_1)
+    max_epochs: int = param(50, AT_LEAST_1)
+    patience: int = param(3, AT_LEAST_1)  # epochs without validation improvement before stopping
+    # training rows held out for early stopping
+    validation_fraction: float = param(0.1, Interval(float, 0, 1, closed="left"))
     n_threads: int = 2  # torch threads while fitting/predicting (<= 0: leave torch's setting)
 
-    def check(self) -> None:
-        for key in ("embedding_dim", "hidden", "batch_size", "max_epochs", "patience"):
-            value = getattr(self, key)
-            require(value >= 1, f"scorer.{key}", value, "an integer >= 1")
-        require(self.learning_rate > 0, "scorer.learning_rate", self.learning_rate, "a number > 0")
-        require(self.weight_decay >= 0, "scorer.weight_decay", self.weight_decay, "a number >= 0")
-        require(
-            0 <= self.validation_fraction < 1,
-            "scorer.validation_fraction",
-            self.validation_fraction,
-            "a number in [0, 1)",
-        )
 
-
-SCORER_SCHEMAS: dict[str, type] = {"random_forest": RandomForestConfig, "multitask_cf": MultitaskCFConfig}
+# name -> schema of every registered scorer option (live: options registered later appear here)
+SCORER_SCHEMAS: dict[str, type] = options("scorer")
