@@ -1,4 +1,4 @@
-"""``sysfair`` console command: ``run`` experiments, ``data download`` datasets."""
+"""``sysfair`` console command: ``run`` experiments, ``data download`` datasets, live ``study``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ commands:
                           e.g. sysfair audit audit.alpha=[0.7,0.3] retriever=single_label
   report [--sweep TAG] [--out DIR] [--experiment NAME] [--tracking-uri URI]
                           figures and a Markdown report from the runs stored in MLflow
+  study create|ask|tell|status|front NAME [...]
+                          a live A/B study of serving weights, kept in MLflow, e.g.
+                          sysfair study create homepage --groups women,men
+                          sysfair study ask homepage --arms 4; sysfair study --help for more
   data download NAME --dir DIR
                           fetch a public dataset (movielens-100k, movielens-1m, marketbias),
                           verified by checksum; then run with dataset.path=DIR/...
@@ -59,6 +63,12 @@ def _report(rest: list[str]) -> None:
     main_report(rest)
 
 
+def _study(rest: list[str]) -> None:
+    from sysfair.study.cli import main_study
+
+    main_study(rest)
+
+
 def _fail(message: str) -> None:
     print(f"sysfair: error: {message}", file=sys.stderr)
     sys.exit(2)
@@ -74,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         "audit": lambda rest: _run(["mode=audit", *rest]),
         "report": _report,
         "data": _data,
+        "study": _study,
     }
     if args[0] not in commands:
         _fail(f"unknown command {args[0]!r}\n\n{USAGE}")
