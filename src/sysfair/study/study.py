@@ -203,7 +203,7 @@ class Study:
         n = self._group_vector("group_sessions", group_sessions, arm)
         v = self._group_vector("group_variance", group_variance, arm)
         assert u is not None and n is not None
-        for g, x in zip(groups, u, strict=True):
+        for g, x in zip(groups, u.tolist(), strict=True):
             if not math.isfinite(x) or x < 0:
                 raise StudyError(
                     f"group_utility[{g!r}]={x!r} is not allowed: a finite mean utility >= 0 (DER needs "
@@ -215,14 +215,14 @@ class Study:
                     "which bounds the variance when none is given: pass group_variance; nothing recorded "
                     f"for arm {arm!r}"
                 )
-        for g, x in zip(groups, n, strict=True):
+        for g, x in zip(groups, n.tolist(), strict=True):
             if not math.isfinite(x) or x < 1 or x != int(x):
                 raise StudyError(
                     f"group_sessions[{g!r}]={x!r} is not allowed: a whole number of sessions >= 1 (a group "
                     f"with no sessions has no utility to report); nothing recorded for arm {arm!r}"
                 )
         if v is not None:
-            for g, x in zip(groups, v, strict=True):
+            for g, x in zip(groups, v.tolist(), strict=True):
                 if not math.isfinite(x) or x < 0:
                     raise StudyError(
                         f"group_variance[{g!r}]={x!r} is not allowed: a finite variance >= 0 of the session "
