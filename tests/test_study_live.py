@@ -140,7 +140,7 @@ def test_subprocess_cli_continues_a_study_exactly(small_system, tmp_path: Path) 
     kept = sysfair.Study.create("s", groups=groups, labels=system.label_names, seed=5, tracking_uri=uri_a)
     sh("study", "create", "s", "--groups", ",".join(groups), "--labels", ",".join(system.label_names),
        "--seed", "5", "--tracking-uri", uri_b)  # fmt: skip
-    for r in range(3):  # round 3 is the first from the GP (n_init = 5 Sobol arms)
+    for r in range(2):  # arms 1-1..2-2 are the n_init = 5 Sobol arms, 2-3 comes from the GP
         in_process = kept.ask(n_arms=3)
         fresh = json.loads(
             sh("study", "ask", "s", "--arms", "3", "--format", "json", "--tracking-uri", uri_b)
@@ -156,4 +156,4 @@ def test_subprocess_cli_continues_a_study_exactly(small_system, tmp_path: Path) 
             sh("study", "tell", "s", arm["arm"], "--tracking-uri", uri_b,
                "--group-utility", ",".join(map(repr, seen["group_utility"])),
                "--group-sessions", ",".join(map(str, seen["group_sessions"])))  # fmt: skip
-    assert list(in_process["source"]) == ["qlognehvi"] * 3
+    assert list(in_process["source"]) == ["sobol", "sobol", "qlognehvi"]

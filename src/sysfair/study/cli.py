@@ -107,11 +107,20 @@ def _option(text: str) -> tuple[str, Any]:
         return key, raw
 
 
+def _native(value: Any) -> Any:
+    """numpy scalars -> Python numbers for JSON."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
 def _print(table: pd.DataFrame, fmt: str) -> None:
     if fmt == "csv":
         print(table.to_csv(index=False), end="")
-    elif fmt == "json":
-        print(table.to_json(orient="records", double_precision=15))
+    elif fmt == "json":  # full float precision (repr), NaN as null
+        records = [
+            {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+            for row in table.astype(object).to_dict(orient="records")
+        ]
+        print(json.dumps(records, default=_native))
     else:
         print(table.to_string(index=False) if len(table) else "(none)")
 
