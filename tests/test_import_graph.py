@@ -10,7 +10,19 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "sysfair"
 
 # Lowest first. Foundation modules (errors, checks) may be imported by every stage.
-STAGES = ["data", "scorers", "retrievers", "system", "optimizers", "experiment", "audit", "report", "cli"]
+STAGES = [
+    "data",
+    "scorers",
+    "retrievers",
+    "system",
+    "optimizers",
+    "experiment",
+    "study",
+    "audit",
+    "report",
+    "api",
+    "cli",
+]
 FOUNDATION = {"errors", "checks", "plotting", "__init__"}
 
 

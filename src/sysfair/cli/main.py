@@ -1,4 +1,4 @@
-"""``sysfair`` console command: ``run`` experiments, ``data download`` datasets."""
+"""``sysfair`` console command: ``run`` experiments, ``data download`` datasets, live ``study``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ commands:
                           figures and a Markdown report from the runs stored in MLflow
   cache list|clear [--dir DIR] [--older-than 30d]
                           the CandidateLog cache: entries, sizes, ages, what built them
+  study create|ask|tell|status|front NAME [...]
+                          a live A/B study of serving weights, kept in MLflow, e.g.
+                          sysfair study create homepage --groups women,men
+                          sysfair study ask homepage --arms 4; sysfair study --help for more
   data download NAME --dir DIR
                           fetch a public dataset (movielens-100k, movielens-1m, marketbias),
                           verified by checksum; then run with dataset.path=DIR/...
@@ -67,6 +71,12 @@ def _cache(rest: list[str]) -> None:
     main_cache(rest)
 
 
+def _study(rest: list[str]) -> None:
+    from sysfair.study.cli import main_study
+
+    main_study(rest)
+
+
 def _fail(message: str) -> None:
     print(f"sysfair: error: {message}", file=sys.stderr)
     sys.exit(2)
@@ -83,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
         "report": _report,
         "data": _data,
         "cache": _cache,
+        "study": _study,
     }
     if args[0] not in commands:
         _fail(f"unknown command {args[0]!r}\n\n{USAGE}")
