@@ -85,8 +85,11 @@ class TrialsConfig:
     # (utility, DER) bounding the hypervolume; null: the worst achievable, read off the oracle
     reference_point: list[float] | None = None
     oracle: bool = True  # compute the exact Pareto front over alpha and each trial's HV regret
+    # auto: continue the unfinished (interrupted) run of the same config; never: always a new run
+    resume: str = "auto"
 
     def check(self) -> None:
+        require(self.resume in ("auto", "never"), "trials.resume", self.resume, "auto or never")
         require(self.n_trials >= 1, "trials.n_trials", self.n_trials, "an integer >= 1")
         require(self.n_iterations >= 1, "trials.n_iterations", self.n_iterations, "an integer >= 1")
         require(self.batch_size >= 1, "trials.batch_size", self.batch_size, "an integer >= 1")
