@@ -22,6 +22,7 @@ from sysfair.audit.propensity import (
 )
 from sysfair.audit.report import format_audit
 from sysfair.errors import ConfigError, SysfairError
+from sysfair.experiment import record as rec
 from sysfair.retrievers import RandomRetriever, RetrievalInputs, SingleLabelRetriever
 from sysfair.system.candidates import CandidateLog
 
@@ -263,8 +264,10 @@ def test_run_audit_end_to_end(compose_cfg, tmp_path: Path) -> None:
     client = MlflowClient(result.tracking_uri)
     run = client.get_run(result.run_id)
     assert run.info.status == "FINISHED" and run.data.tags["mode"] == "audit"
-    assert run.data.metrics["gap.0_1.term4"] == pytest.approx(result.audit.decompositions[0].term4)
-    assert "model.y1.group_0.auc" in run.data.metrics
+    assert run.data.metrics[rec.audit_metric("gap", "0_1_term4")] == pytest.approx(
+        result.audit.decompositions[0].term4
+    )
+    assert rec.model_metric("y1", 0, "auc") in run.data.metrics
     assert {a.path for a in client.list_artifacts(result.run_id)} >= {"report.md", "decomposition.png"}
     # an undefined decomposition fails the run, with a clear error
     cfg.audit.min_group_sessions = 10_000
