@@ -14,6 +14,7 @@ from mlflow.tracking import MlflowClient
 from omegaconf import OmegaConf
 
 import sysfair.experiment.runner as experiment
+from sysfair.experiment import record as rec
 from sysfair.experiment.runner import run_experiment
 from sysfair.system.logged import load_logged
 from sysfair.system.platform import Platform
@@ -43,6 +44,7 @@ def test_run_py_smoke_in_temp_folder(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "mlflow ui --backend-store-uri sqlite:///" in proc.stdout
     assert "best_der" in proc.stdout
+    assert "#/experiments/1/runs" in proc.stdout  # the runs table, not MLflow 3's overview page
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     runs = _runs(uri)
     parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
@@ -51,41 +53,51 @@ def test_run_py_smoke_in_temp_folder(tmp_path: Path) -> None:
     parent = parents[0]
     assert parent.info.status == "FINISHED"
     assert parent.data.tags["dataset"] == "synthetic" and parent.data.tags["optimizer"] == "random"
-    assert "git_commit" in parent.data.tags
+    assert rec.TAG_GIT_COMMIT in parent.data.tags and parent.data.tags[rec.TAG_MODE] == "experiment"
     assert parent.data.params["trials.n_iterations"] == "4"
+    assert parent.data.params["dataset.label_correlation"] == "-0.8"  # effective, not None
     for key in ("best_utility", "best_der", "hypervolume"):
-        assert {f"{key}_mean", f"{key}_sd"} <= set(parent.data.metrics)
+        assert {rec.summary_metric(key, "mean"), rec.summary_metric(key, "sd")} <= set(parent.data.metrics)
     client = MlflowClient(uri)
     names = {a.path for a in client.list_artifacts(parent.info.run_id)}
-    assert {"config.yaml", "pareto_fronts.csv", "pareto_fronts.png", "summary.csv"} <= names
-    assert {"model_audit.csv", "model_audit.txt", "oracle_front.csv"} <= names
-    assert 0.0 <= parent.data.metrics["hypervolume_regret_mean"] <= 1.0
-    assert parent.data.metrics["oracle.hypervolume"] > 0
-    assert 0.5 < parent.data.metrics["audit.y1.group_1.auc"] <= 1.0
+    assert {rec.ART_CONFIG, rec.ART_FRONTS_CSV, rec.ART_FRONTS_PNG, rec.ART_SUMMARY} <= names
+    assert {
+        rec.ART_MODEL_AUDIT_CSV,
+        rec.ART_MODEL_AUDIT_TXT,
+        rec.ART_ORACLE_FRONT,
+        rec.ART_OVERRIDES,
+    } <= names
+    assert 0.0 <= parent.data.metrics[rec.summary_metric("hypervolume_regret", "mean")] <= 1.0
+    assert parent.data.metrics[rec.oracle_metric("hypervolume")] > 0
+    assert 0.5 < parent.data.metrics[rec.model_metric("y1", 1, "auc")] <= 1.0
+    # the Hydra output folder and the MLflow run point at each other
+    (pointer,) = (tmp_path / "outputs").glob("*/*/mlflow_run.json")
+    assert parent.info.run_id in pointer.read_text()
+    assert parent.data.tags[rec.TAG_HYDRA_OUTPUT_DIR] == str(pointer.parent)
+    assert "MLflow run" in (pointer.parent / "run.log").read_text()
     child = children[0]
     assert child.data.tags["mlflow.parentRunId"] == parent.info.run_id
     expected = {
-        "observed_utility",
-        "observed_der",
-        "exact_utility",
-        "exact_der",
-        "observed_utility_group0",
-        "exact_utility_group1",
-        "alpha_y1",
-        "alpha_y2",
+        *(rec.series_metric(k) for k in rec.TRIAL_SERIES),
+        rec.group_series("observed", 0),
+        rec.group_series("exact", 1),
+        rec.alpha_series("y1"),
+        rec.alpha_series("y2"),
     }
     assert expected <= set(child.data.metrics)
-    history = client.get_metric_history(child.info.run_id, "observed_der")
+    history = client.get_metric_history(child.info.run_id, rec.series_metric("observed_der"))
     assert sorted(m.step for m in history) == [0, 1, 2, 3]
-    assert "pareto_front.csv" in {a.path for a in client.list_artifacts(child.info.run_id)}
+    assert rec.ART_TRIAL_FRONT in {a.path for a in client.list_artifacts(child.info.run_id)}
 
 
-def test_second_run_loads_cached_log(compose_cfg, capsys: pytest.CaptureFixture[str]) -> None:
+def test_second_run_loads_cached_log(compose_cfg, caplog: pytest.LogCaptureFixture) -> None:
     """A second run with the same dataset, scorer, retriever and seed loads the cache and says so."""
+    caplog.set_level("INFO", logger="sysfair")
     run_experiment(compose_cfg(*TINY))
-    assert "built and cached" in capsys.readouterr().err
+    assert "built and cached" in caplog.text
+    caplog.clear()
     run_experiment(compose_cfg(*TINY, "optimizer=sobol", "trials.seed=3"))
-    assert "loaded from cache" in capsys.readouterr().err
+    assert "loaded from cache" in caplog.text
 
 
 def test_same_seed_same_numbers_for_any_n_jobs(compose_cfg) -> None:
@@ -113,7 +125,7 @@ def test_failure_mid_run_marks_run_failed(compose_cfg, monkeypatch: pytest.Monke
     (run,) = _runs(uri)
     assert run.info.status == "FAILED"
     names = {a.path for a in MlflowClient(uri).list_artifacts(run.info.run_id)}
-    assert "summary.csv" not in names and "pareto_fronts.csv" not in names
+    assert rec.ART_SUMMARY not in names and rec.ART_FRONTS_CSV not in names
 
 
 def test_logged_dataset_runs_end_to_end(compose_cfg, tmp_path: Path) -> None:

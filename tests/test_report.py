@@ -14,6 +14,7 @@ from scipy import stats
 
 from sysfair.cli.app import CONF_DIR
 from sysfair.cli.report import main_report
+from sysfair.experiment import record as rec
 from sysfair.experiment.runner import run_experiment
 from sysfair.report import (
     ExperimentNotFoundError,
@@ -74,8 +75,8 @@ def _stored(uri: str) -> tuple[MlflowClient, dict[str, str], pd.DataFrame]:
         {
             "method": by_parent[r.data.tags["mlflow.parentRunId"]],
             "run_id": r.info.run_id,
-            "seed": int(r.data.params["trial.seed"]),
-            **r.data.metrics,
+            "seed": int(r.data.params[rec.PARAM_TRIAL_SEED]),
+            **{k: r.data.metrics[rec.trial_metric(k)] for k in rec.OUTCOME_KEYS},
         }
         for r in runs
         if r.data.tags.get("mlflow.parentRunId") in by_parent
@@ -98,16 +99,24 @@ def test_summary_matches_stored_metrics(sweep: tuple[str, Path, ReportResult]) -
             assert summary.loc[method, f"{key}_mean"] == pytest.approx(values.mean(), abs=1e-12)
             assert summary.loc[method, f"{key}_sd"] == pytest.approx(values.std(ddof=1), abs=1e-12)
             # and the experiment's own summary agrees
-            assert summary.loc[method, f"{key}_mean"] == pytest.approx(parent[f"{key}_mean"], abs=1e-9)
+            assert summary.loc[method, f"{key}_mean"] == pytest.approx(
+                parent[rec.summary_metric(key, "mean")], abs=1e-9
+            )
         # scalarised score from the per-iteration metric histories of each trial run
         expected = []
         for run_id in mine["run_id"]:
             u = [
                 m.value
-                for m in sorted(client.get_metric_history(run_id, "exact_utility"), key=lambda m: m.step)
+                for m in sorted(
+                    client.get_metric_history(run_id, rec.series_metric("exact_utility")),
+                    key=lambda m: m.step,
+                )
             ]
             d = [
-                m.value for m in sorted(client.get_metric_history(run_id, "exact_der"), key=lambda m: m.step)
+                m.value
+                for m in sorted(
+                    client.get_metric_history(run_id, rec.series_metric("exact_der")), key=lambda m: m.step
+                )
             ]
             expected.append(max(a * b for a, b in zip(u, d, strict=True)))
         assert summary.loc[method, "scalarised_mean"] == pytest.approx(np.mean(expected), abs=1e-12)
@@ -118,8 +127,12 @@ def test_front_shares_match_brute_force(sweep: tuple[str, Path, ReportResult]) -
     client, _, trials = _stored(uri)
     pts = []
     for row in trials.itertuples():
-        u = sorted(client.get_metric_history(row.run_id, "observed_utility"), key=lambda m: m.step)
-        d = sorted(client.get_metric_history(row.run_id, "observed_der"), key=lambda m: m.step)
+        u = sorted(
+            client.get_metric_history(row.run_id, rec.series_metric("observed_utility")), key=lambda m: m.step
+        )
+        d = sorted(
+            client.get_metric_history(row.run_id, rec.series_metric("observed_der")), key=lambda m: m.step
+        )
         pts += [(row.method, a.value, b.value) for a, b in zip(u, d, strict=True)]
     xy = np.array([(a, b) for _, a, b in pts])
     dominated = np.array([bool(np.any(np.all(xy >= p, axis=1) & np.any(xy > p, axis=1))) for p in xy])

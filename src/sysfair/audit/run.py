@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass
@@ -18,7 +18,15 @@ from omegaconf import DictConfig, OmegaConf
 from sysfair.audit.config import AuditConfig
 from sysfair.audit.report import format_audit, write_report
 from sysfair.audit.system_audit import SystemAudit, audit_log
-from sysfair.experiment.tracking import MlflowLogger, default_uri, flatten, git_commit, ui_command
+from sysfair.experiment import record as rec
+from sysfair.experiment.tracking import (
+    MlflowLogger,
+    default_uri,
+    flatten,
+    process_tags,
+    standard_tags,
+    ui_command,
+)
 
 __all__ = ["AuditResult", "audit_summary_metrics", "run_audit"]
 
@@ -35,52 +43,56 @@ class AuditResult:
     metrics: dict[str, float]
 
 
-def _key(text: str) -> str:
-    """A metric-name-safe version of a label name."""
-    return re.sub(r"[^0-9A-Za-z_\-./ ]", "_", text)
+logger = logging.getLogger(__name__)
 
 
 def audit_summary_metrics(audit: SystemAudit) -> dict[str, float]:
-    """Every audit number as a flat ``{name: value}`` for MLflow (finite values only)."""
-    out: dict[str, float] = {"utility": audit.system["utility"], "der": audit.system["der"]}
+    """Every audit number as a flat ``{name: value}`` for MLflow (finite values only); names from
+    :mod:`sysfair.experiment.record`: ``outcome/...`` findings, ``setting/model/...`` inputs."""
+    m = rec.audit_metric
+    out: dict[str, float] = {m(None, "utility"): audit.system["utility"], m(None, "der"): audit.system["der"]}
     for r in audit.groups.itertuples(index=False):
         row = r._asdict()
         g = row.pop("group")
         for col, value in row.items():
-            out[f"group{g}.{_key(col)}"] = value
+            out[m("groups", f"group{g}_{col}")] = value
     for d in audit.decompositions:
-        p = f"gap.{d.reference}_{d.other}"
+        p = f"{d.reference}_{d.other}"
         for name in ("total", "term4", "term5", "term6", "residual", "effective_sample_size"):
-            out[f"{p}.{name}"] = getattr(d, name)
-        out[f"{p}.mean_reference"], out[f"{p}.mean_other"] = d.mean_reference, d.mean_other
+            out[m("gap", f"{p}_{name}")] = getattr(d, name)
+        out[m("gap", f"{p}_mean_reference")], out[m("gap", f"{p}_mean_other")] = (
+            d.mean_reference,
+            d.mean_other,
+        )
         for name in ("total", "term4", "term5", "term6"):
             se = getattr(d, f"se_{name}")
             if not math.isnan(se):  # the bootstrap ran
-                out[f"{p}.se_{name}"] = se
+                out[m("gap", f"{p}_se_{name}")] = se
     for b in audit.bounds:
-        p = f"bound.{b.reference}_{b.other}"
-        out[f"{p}.total"], out[f"{p}.best_scale"], out[f"{p}.respected"] = (
-            b.bound,
-            b.bound_best_scale,
-            float(b.respected),
-        )
+        p = f"{b.reference}_{b.other}"
+        out[m("bound", f"{p}_total")] = b.bound
+        out[m("bound", f"{p}_best_scale")] = b.bound_best_scale
+        out[m("bound", f"{p}_respected")] = float(b.respected)
         for r in b.per_label.itertuples(index=False):
-            out[f"{p}.{_key(r.label)}"] = r.bound
+            out[m("bound", f"{p}_{r.label}")] = r.bound
     for g in audit.retrieval:
-        p = f"retrieval.{g.reference}_{g.other}"
-        out[f"{p}.q_shared"], out[f"{p}.epsilon"] = g.q_shared, g.epsilon
-        out[f"{p}.lower_bound"], out[f"{p}.measured"], out[f"{p}.holds"] = (
-            g.lower_bound,
-            g.measured,
-            float(g.holds),
-        )
+        p = f"{g.reference}_{g.other}"
+        for name in ("q_shared", "epsilon", "lower_bound", "measured"):
+            out[m("retrieval", f"{p}_{name}")] = getattr(g, name)
+        out[m("retrieval", f"{p}_holds")] = float(g.holds)
     for r in audit.lemma.itertuples(index=False):
-        p = f"lemma.group{r.group}"
-        out[f"{p}.at_alpha_star"], out[f"{p}.best"] = r.utility_at_alpha_star, r.best_utility
-        out[f"{p}.relative_regret"], out[f"{p}.holds"] = r.relative_regret, float(r.holds)
+        p = f"group{r.group}"
+        out[m("lemma", f"{p}_at_alpha_star")], out[m("lemma", f"{p}_best")] = (
+            r.utility_at_alpha_star,
+            r.best_utility,
+        )
+        out[m("lemma", f"{p}_relative_regret")], out[m("lemma", f"{p}_holds")] = (
+            r.relative_regret,
+            float(r.holds),
+        )
     for r in audit.model.itertuples(index=False):
         for col in ("auc", "ece"):
-            out[f"model.{_key(r.label)}.group_{r.group}.{col}"] = getattr(r, col)
+            out[rec.model_metric(r.label, r.group, col)] = getattr(r, col)
     return {k: float(v) for k, v in out.items() if np.isfinite(float(v))}
 
 
@@ -113,9 +125,11 @@ def run_audit(cfg: DictConfig, launch_dir: str | Path | None = None) -> AuditRes
     One MLflow run tagged ``mode=audit`` holds the metrics and the report folder; it is marked
     FAILED if anything raises after it started (KILLED on Ctrl-C).
     """
+    from sysfair.experiment.candidates import candidate_log
     from sysfair.experiment.config import check_config
-    from sysfair.experiment.runner import candidate_log
+    from sysfair.experiment.console import ensure_console_logging
 
+    ensure_console_logging()
     launch_dir = Path(launch_dir or os.getcwd())
     obj, audit_cfg = _objects(cfg)
     check_config(obj)
@@ -125,25 +139,31 @@ def run_audit(cfg: DictConfig, launch_dir: str | Path | None = None) -> AuditRes
     uri = obj.tracking.uri or default_uri(launch_dir)
     tracker = MlflowLogger(uri, obj.tracking.experiment)
     tags = {
-        "mode": "audit",
-        "dataset": obj.dataset.name,
-        "scorer": obj.scorer.name,
-        "retriever": obj.retriever.name,
-        "git_commit": git_commit(),
+        rec.TAG_MODE: rec.MODE_AUDIT,
+        rec.TAG_DATASET: obj.dataset.name,
+        rec.TAG_SCORER: obj.scorer.name,
+        rec.TAG_RETRIEVER: obj.retriever.name,
+        **standard_tags(),
+        **process_tags(),
     }
-    name = obj.tracking.run_name or f"{obj.dataset.name}-audit"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    name = obj.tracking.run_name or f"audit-{obj.dataset.name}-{obj.retriever.name}-{stamp}"
     run_id = tracker.start_run(name, tags=tags, params=flatten(OmegaConf.to_container(cfg, resolve=True)))
-    status = "FAILED"
-    try:
+    with rec.run_status(tracker, run_id):
         audit = audit_log(
             log, preferences=np.asarray(obj.preferences.weights), config=audit_cfg, seed=obj.seed
         )
         text = format_audit(audit)
-        print(f"\nSystem audit of {obj.dataset.name} / {obj.scorer.name} / {obj.retriever.name}:\n{text}\n")
+        logger.info(
+            "\nSystem audit of %s / %s / %s:\n%s\n",
+            obj.dataset.name,
+            obj.scorer.name,
+            obj.retriever.name,
+            text,
+        )
         out_root = Path(audit_cfg.output_dir)
         if not out_root.is_absolute():
             out_root = launch_dir / out_root
-        stamp = time.strftime("%Y%m%d-%H%M%S")
         folder = out_root / f"{obj.dataset.name}-{obj.retriever.name}-{stamp}-{run_id[:8]}"
         setup = {
             "dataset": obj.dataset.name,
@@ -164,16 +184,11 @@ def run_audit(cfg: DictConfig, launch_dir: str | Path | None = None) -> AuditRes
             setup=setup,
             n_bins=audit_cfg.n_bins,
         )
-        (folder / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+        (folder / rec.ART_CONFIG).write_text(OmegaConf.to_yaml(cfg, resolve=True))
         metrics = audit_summary_metrics(audit)
         tracker.log_summary(run_id, metrics)
         tracker.log_artifacts(run_id, folder)
-        print(f"Report: {folder / 'report.md'}\nMLflow run {run_id}. Open it with:\n  {ui_command(uri)}")
-        status = "FINISHED"
-    except KeyboardInterrupt:
-        status = "KILLED"
-        raise
-    finally:
-        tracker.end_run(run_id, status)
-        sys.stdout.flush()
+        where = ui_command(uri, tracker.experiment_id).replace("\n", "\n  ")
+        logger.info("Report: %s\nMLflow run %s. Open it with:\n  %s", folder / "report.md", run_id, where)
+    sys.stdout.flush()
     return AuditResult(audit, text, folder, run_id, uri, metrics)

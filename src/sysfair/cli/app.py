@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from pathlib import Path
 
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from sysfair.cli.schema import register_configs
@@ -14,6 +16,44 @@ from sysfair.errors import SysfairError
 register_configs()
 CONF_DIR = Path(__file__).resolve().parents[3] / "conf"
 log = logging.getLogger("sysfair")
+POINTER = "mlflow_run.json"  # in Hydra's output folder: which MLflow run this job wrote
+
+
+def _launch():  # -> sysfair.experiment.runner.Launch
+    """What Hydra knows about this job: sweep, output folder, overrides."""
+    from sysfair.cli.sweep import sweep_info
+    from sysfair.experiment.runner import Launch
+
+    try:
+        hydra_cfg = HydraConfig.get()
+    except ValueError:  # called without Hydra
+        return Launch()
+    info = sweep_info() or {}
+    return Launch(
+        sweep=info.get("sweep"),
+        sweep_key=info.get("sweep_key"),
+        job=info.get("job"),
+        output_dir=str(hydra_cfg.runtime.output_dir),
+        overrides=list(hydra_cfg.overrides.task),
+    )
+
+
+def _point(output_dir: str | None, run_id: str, uri: str, experiment_id: str, status: str) -> None:
+    """Write where this job's MLflow run is into Hydra's output folder (the run's
+    ``hydra_output_dir`` tag points back)."""
+    if not output_dir:
+        return
+    from sysfair.experiment.tracking import runs_url
+
+    base = uri if uri.startswith(("http://", "https://")) else "http://127.0.0.1:5000"
+    pointer = {
+        "run_id": run_id,
+        "tracking_uri": uri,
+        "experiment_id": experiment_id,
+        "runs_table": runs_url(base, experiment_id),
+        "status": status,
+    }
+    (Path(output_dir) / POINTER).write_text(json.dumps(pointer, indent=2) + "\n")
 
 
 def _check_store(cfg: DictConfig) -> None:
@@ -29,22 +69,37 @@ def _check_store(cfg: DictConfig) -> None:
 def task(cfg: DictConfig) -> float:
     """Run one experiment (or, with ``mode=audit``, one system audit).
 
-    A :class:`SysfairError` becomes a one-line message and exit code 2. Returns the experiment's
-    mean hypervolume (or the audit's total gap), for Hydra sweepers that optimise a value.
+    A :class:`SysfairError` becomes a one-line message and exit code 2; Ctrl-C or SIGTERM a
+    one-line message and exit code 130. Returns the experiment's mean hypervolume (or the audit's
+    total gap), for Hydra sweepers that optimise a value.
     """
+    from sysfair.experiment.interrupt import ExperimentInterrupted
+
+    launch = _launch()
     try:
         _check_store(cfg)
         if cfg.mode == "audit":
             from sysfair.audit import run_audit
+            from sysfair.experiment import record as rec
 
             audit = run_audit(cfg)
-            return float(next((v for k, v in audit.metrics.items() if k.endswith(".total")), 0.0))
-        from sysfair.cli.sweep import sweep_tag
+            gap = rec.audit_metric("gap", "")
+            return float(
+                next((v for k, v in audit.metrics.items() if k.startswith(gap) and k.endswith("_total")), 0.0)
+            )
         from sysfair.experiment.runner import format_summary, run_experiment
 
-        result = run_experiment(cfg, sweep=sweep_tag())
+        result = run_experiment(cfg, launch=launch)
     except SysfairError as exc:
         print(f"sysfair: error: {exc}", file=sys.stderr)
         sys.exit(2)
-    print(format_summary(result, cfg.trials.n_trials))
+    except ExperimentInterrupted as exc:
+        log.warning(exc.message())
+        _point(launch.output_dir, exc.run_id, exc.tracking_uri, exc.experiment_id, "KILLED")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        log.warning("interrupted before any trial was recorded; nothing to keep")
+        sys.exit(130)
+    log.info(format_summary(result))
+    _point(launch.output_dir, result.run_id, result.tracking_uri, result.experiment_id, result.status)
     return float(result.summary.loc["hypervolume", "mean"])

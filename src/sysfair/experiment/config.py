@@ -127,6 +127,8 @@ class TrialsConfig(Checked):
     # tcp://scheduler:8786), null = a local cluster started for the run.
     backend: str = param("loky", Options(("loky", "ray", "dask")))
     address: str | None = None
+    # auto: continue the unfinished (interrupted) run of the same config; never: always a new run
+    resume: str = param("auto", Options(("auto", "never")))
 
     def check_consistency(self) -> None:
         engine = {"ray": "ray", "dask": "distributed"}.get(self.backend)

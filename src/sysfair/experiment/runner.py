@@ -1,13 +1,16 @@
-"""One experiment: build (or load) the CandidateLog, run the trials, log everything to MLflow."""
+"""One experiment: build (or load) the CandidateLog, run the trials, record each one as it ends.
+
+The parent run is RUNNING while trials run; each trial's nested run is written as soon as that
+trial ends. Ctrl-C or SIGTERM keeps the finished trials and marks the parent KILLED; running the
+same command again continues it (see :mod:`sysfair.experiment.resume`).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-import sys
-import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,323 +19,262 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
-from sysfair.checks import require
+from sysfair.experiment import record as rec
+from sysfair.experiment.candidates import candidate_log
 from sysfair.experiment.config import check_config, check_pool
-from sysfair.experiment.plots import plot_fronts
+from sysfair.experiment.console import ensure_console_logging
+from sysfair.experiment.interrupt import ExperimentInterrupted, interruptible
+from sysfair.experiment.outputs import format_front_alphas, front_alphas, summarise
+from sysfair.experiment.resume import finished_trials, mark_orphans, plan
+from sysfair.experiment.runs import log_inputs, log_outcome, log_trial
 from sysfair.experiment.tracking import (
     MlflowLogger,
     default_uri,
     flatten,
-    git_commit,
-    trial_metrics,
+    process_tags,
+    standard_tags,
     ui_command,
 )
-from sysfair.experiment.trials import TrialResult, iter_trials
-from sysfair.system.build import build_candidate_log
-from sysfair.system.cache import CacheMissError, file_digests, load_or_build
-from sysfair.system.candidates import CandidateLog
-from sysfair.system.logged import load_logged
+from sysfair.experiment.trials import TrialResult, capped_n_jobs, iter_trials
 from sysfair.system.model_audit import format_model_audit, model_audit
 from sysfair.system.oracle import OracleFront, oracle_front
-from sysfair.system.pareto import pareto_mask
 from sysfair.system.platform import Platform
 
-log = logging.getLogger(__name__)
+__all__ = ["ExperimentResult", "Launch", "candidate_log", "format_summary", "run_experiment"]
 
-SUMMARY_KEYS = (
-    "best_utility",
-    "best_der",
-    "hypervolume",
-    "hypervolume_regret",
-    "observed_hypervolume",
-    "seconds",
-)
+log = logging.getLogger(__name__)
+SUMMARY_KEYS = rec.SUMMARY_KEYS
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How the command line launched the run (all optional; the CLI fills them from Hydra)."""
+
+    sweep: str | None = None  # multirun folder name (tag ``sweep``)
+    sweep_key: str | None = None  # identifies the multirun's command across reruns
+    job: str | None = None  # job number within the multirun
+    output_dir: str | None = None  # Hydra's output folder of this job
+    overrides: list[str] | None = None  # Hydra's task overrides
 
 
 @dataclass(frozen=True)
 class ExperimentResult:
     run_id: str
     tracking_uri: str
-    trials: list[TrialResult]
+    trials: list[TrialResult]  # in trial order
     summary: pd.DataFrame  # index: SUMMARY_KEYS (regret only with the oracle); columns: mean, sd
     oracle: OracleFront | None
-
-
-def _dataset_files(cfg: Any, launch_dir: Path, cache_dir: Path) -> dict[str, str]:
-    """Content digests of the dataset's input files (an edit means a new cache entry)."""
-    path = getattr(cfg.dataset, "path", None)
-    if not path or path == "???":
-        return {}
-    folder = Path(path) if Path(path).is_absolute() else launch_dir / path
-    return file_digests(folder, cache_dir) if folder.exists() else {}
-
-
-def candidate_log(cfg: Any, launch_dir: Path, *, build: bool = True) -> CandidateLog:
-    """The CandidateLog of (dataset, scorer, retriever, prevalences, seed), cached on disk.
-
-    A ``logged`` dataset already is a CandidateLog: it is read as is (no scorer, no retriever).
-    ``build=False`` only reads the cache: a miss raises :class:`CacheMissError` instead of
-    training the scorers (what a report wants).
-    """
-    if cfg.dataset.name == "logged":
-        candidates = load_logged(cfg.dataset)
-        require(
-            len(cfg.preferences.prevalences) == candidates.n_groups,
-            "preferences.prevalences",
-            list(cfg.preferences.prevalences),
-            f"one share per group of the log ({candidates.n_groups} groups); the log's own groups "
-            "are used, so only their number matters",
-        )
-        print(f"CandidateLog read from {cfg.dataset.path}", file=sys.stderr)
-        return candidates
-    cache_dir = Path(cfg.cache_dir)
-    if not cache_dir.is_absolute():
-        cache_dir = launch_dir / cache_dir
-
-    spec = {
-        "dataset": OmegaConf.to_container(OmegaConf.structured(cfg.dataset)),
-        "files": _dataset_files(cfg, launch_dir, cache_dir),
-        "scorer": OmegaConf.to_container(OmegaConf.structured(cfg.scorer)),
-        "retriever": OmegaConf.to_container(OmegaConf.structured(cfg.retriever)),
-        "prevalences": list(cfg.preferences.prevalences),
-        "assignment": cfg.preferences.assignment,
-        "seed": cfg.seed,
-    }
-
-    def build_log() -> CandidateLog:
-        if not build:
-            raise CacheMissError(f"no cached CandidateLog for this config in {cache_dir}")
-        return build_candidate_log(
-            cfg.dataset,
-            cfg.scorer,
-            cfg.retriever,
-            list(cfg.preferences.prevalences),
-            cfg.seed,
-            cfg.preferences.assignment,
-        )
-
-    candidates, path, hit = load_or_build(cache_dir, f"candidates-{cfg.dataset.name}", spec, build_log)
-    verb = "loaded from cache" if hit else "built and cached at"
-    print(f"CandidateLog {verb} {path}", file=sys.stderr)
-    if cfg.preferences.assignment == "attribute":
-        shares = np.bincount(candidates.group, minlength=candidates.n_groups) / candidates.group.size
-        print(
-            f"groups from dataset={cfg.dataset.name}'s own attribute, shares "
-            f"{' / '.join(f'{x:.3f}' for x in shares)} (preferences.prevalences not used)",
-            file=sys.stderr,
-        )
-    return candidates
-
-
-def oracle_metrics(oracle: OracleFront) -> dict[str, float]:
-    """The exact front's landmarks as MLflow metrics."""
-    return {
-        "oracle.hypervolume": oracle.hypervolume,
-        "oracle.max_utility": float(oracle.max_utility[0]),
-        "oracle.der_at_max_utility": float(oracle.max_utility[1]),
-        "oracle.max_der": float(oracle.max_der[1]),
-        "oracle.utility_at_max_der": float(oracle.max_der[0]),
-        "oracle.reference_utility": float(oracle.reference[0]),
-        "oracle.reference_der": float(oracle.reference[1]),
-        "oracle.front_size": float(len(oracle.points)),
-    }
-
-
-def oracle_table(oracle: OracleFront, label_names: tuple[str, ...]) -> pd.DataFrame:
-    """The exact front as a table: one row per point, its alpha and (utility, DER)."""
-    return pd.DataFrame(
-        {
-            **{f"alpha_{n}": oracle.alphas[:, k] for k, n in enumerate(label_names)},
-            "utility": oracle.points[:, 0],
-            "der": oracle.points[:, 1],
-        }
-    )
-
-
-def audit_metrics(table: pd.DataFrame) -> dict[str, float]:
-    """Model-level audit rows as MLflow metrics ``audit.<label>.<group>.auc`` / ``.ece``."""
-    return {
-        f"audit.{r.label}.group_{r.group}.{col}": float(getattr(r, col))
-        for r in table.itertuples()
-        for col in ("auc", "ece")
-        if np.isfinite(getattr(r, col))
-    }
-
-
-def _trial_table(result: TrialResult, label_names: tuple[str, ...]) -> pd.DataFrame:
-    table = pd.DataFrame(
-        {
-            "trial": result.index,
-            "iteration": np.arange(result.alphas.shape[0]),
-            **{f"alpha_{n}": result.alphas[:, k] for k, n in enumerate(label_names)},
-            "observed_utility": result.observed_utility,
-            "observed_der": result.observed_der,
-            "exact_utility": result.exact_utility,
-            "exact_der": result.exact_der,
-        }
-    )
-    table["on_observed_front"] = pareto_mask(table[["observed_utility", "observed_der"]].to_numpy())
-    return table
-
-
-def summarise(results: list[TrialResult], reference: np.ndarray, oracle: OracleFront | None) -> pd.DataFrame:
-    """Mean and sd over trials of each trial's final scores."""
-    per_trial = pd.DataFrame([r.summary(reference, oracle) for r in results])
-    per_trial = per_trial[[k for k in (*SUMMARY_KEYS, "n_fallbacks") if k in per_trial]]
-    return pd.DataFrame({"mean": per_trial.mean(), "sd": per_trial.std(ddof=1).fillna(0.0)})
+    label_names: tuple[str, ...] = ()
+    experiment_id: str = ""
+    title: str = ""  # "<optimizer> on <dataset>"
+    status: str = "new"  # new | continued | skipped (a rerun multirun found it finished)
+    resumed_trials: int = 0  # trials read back from the store instead of run
+    front: pd.DataFrame = field(default_factory=pd.DataFrame)  # non-dominated alphas, noise-free
 
 
 def _exact_front(platform: Platform) -> OracleFront:
+    log.info("computing the exact Pareto front over alpha ...")
     t0 = time.perf_counter()
     oracle = oracle_front(platform)
-    print(
-        f"Exact Pareto front over alpha: {len(oracle.points)} points, {oracle.resolution}, "
-        f"HV {oracle.hypervolume:.4f} ({time.perf_counter() - t0:.1f} s)",
-        file=sys.stderr,
+    log.info(
+        "Exact Pareto front over alpha: %d points, %s, HV %.4f (%.1f s)",
+        len(oracle.points),
+        oracle.resolution,
+        oracle.hypervolume,
+        time.perf_counter() - t0,
     )
     return oracle
 
 
-def _run_trials(platform: Platform, obj: Any) -> list[TrialResult]:
-    """All trials, in trial order, behind a progress bar."""
-    results = []
-    bar = tqdm(
-        iter_trials(platform, obj.optimizer, obj.trials),
-        total=obj.trials.n_trials,
-        desc=f"{obj.optimizer.name} on {obj.dataset.name}",
-        unit="trial",
-        disable=not obj.progress,
-    )
-    for result in bar:
-        results.append(result)
-        bar.set_postfix(best_der=f"{np.nanmax(result.exact_der):.3f}")
-    return results
+def _effective_params(cfg: DictConfig, obj: Any, n_jobs: int, reference: np.ndarray) -> dict[str, str]:
+    """The flattened config with the values actually used where the config says null or -1."""
+    params = flatten(OmegaConf.to_container(cfg, resolve=True))
+    if "dataset.label_correlation" in params and hasattr(obj.dataset, "correlation"):
+        params["dataset.label_correlation"] = str(obj.dataset.correlation)
+    params["trials.n_jobs"] = str(n_jobs)
+    params["trials.reference_point"] = str([float(x) for x in reference])
+    return params
 
 
-def _log_trial(
-    tracker: MlflowLogger,
-    parent: str,
-    tags: dict[str, str],
-    result: TrialResult,
-    table: pd.DataFrame,
-    label_names: tuple[str, ...],
-    summary: dict[str, float],
-) -> None:
-    """One nested run: per-iteration metrics, final scores, the trial's observed Pareto front."""
-    run_id = tracker.start_run(
-        f"trial-{result.index}",
-        tags={**tags, "trial": str(result.index)},
-        parent_id=parent,
-        params={"trial.index": str(result.index), "trial.seed": str(result.seed)},
-    )
-    status = "FAILED"
-    try:
-        tracker.log_metrics(run_id, trial_metrics(result, label_names))
-        tracker.log_summary(run_id, summary)
-        with tempfile.TemporaryDirectory() as tmp:
-            table[table.on_observed_front].to_csv(Path(tmp) / "pareto_front.csv", index=False)
-            tracker.log_artifacts(run_id, Path(tmp))
-        status = "FINISHED"
-    finally:
-        tracker.end_run(run_id, status)
+def _run_name(obj: Any, launch: Launch) -> str:
+    base = obj.tracking.run_name or f"{obj.optimizer.name}-{obj.dataset.name}"
+    if launch.sweep is not None:
+        return f"{base}-sweep{launch.sweep}-job{launch.job or 0}"
+    return f"{base}-{time.strftime('%y%m%d-%H%M%S')}"
 
 
-def _log_inputs(
-    tracker: MlflowLogger, parent: str, cfg: DictConfig, audit: pd.DataFrame, oracle: OracleFront | None
-) -> None:
-    """What the run starts from: resolved config, model-level audit, the exact front's landmarks."""
-    tracker.log_summary(parent, audit_metrics(audit))
-    if oracle is not None:
-        tracker.log_summary(parent, oracle_metrics(oracle))
-    with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-        audit.to_csv(Path(tmp) / "model_audit.csv", index=False)
-        (Path(tmp) / "model_audit.txt").write_text(format_model_audit(audit) + "\n")
-        tracker.log_artifacts(parent, Path(tmp))
-
-
-def _log_outcome(
-    tracker: MlflowLogger,
-    parent: str,
-    obj: Any,
-    tables: list[pd.DataFrame],
-    summary: pd.DataFrame,
-    oracle: OracleFront | None,
-    label_names: tuple[str, ...],
-) -> None:
-    """Summary metrics and the artifacts that mark a complete run (written last)."""
-    tracker.log_summary(
-        parent, {f"{k}_{stat}": summary.loc[k, stat] for k in summary.index for stat in ("mean", "sd")}
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        pd.concat(tables).to_csv(folder / "pareto_fronts.csv", index=False)
-        plot_fronts(
-            [t[["observed_utility", "observed_der"]].to_numpy() for t in tables],
-            folder / "pareto_fronts.png",
-            title=f"{obj.optimizer.name} on {obj.dataset.name}: observed (utility, DER)",
-            oracle=None if oracle is None else oracle.points,
-        )
-        if oracle is not None:
-            oracle_table(oracle, label_names).to_csv(folder / "oracle_front.csv", index=False)
-        summary.to_csv(folder / "summary.csv", index_label="metric")
-        tracker.log_artifacts(parent, folder)
+def _best(results: dict[int, TrialResult]) -> str:
+    """Best noise-free values so far across finished trials, for the progress bar."""
+    if not results:
+        return ""
+    u = max(float(np.nanmax(r.exact_utility)) for r in results.values())
+    d = max(float(np.nanmax(r.exact_der)) for r in results.values())
+    return f"best utility {u:.4f}, best DER {d:.4f}"
 
 
 def run_experiment(
-    cfg: DictConfig, launch_dir: str | Path | None = None, sweep: str | None = None
+    cfg: DictConfig,
+    launch_dir: str | Path | None = None,
+    sweep: str | None = None,
+    launch: Launch | None = None,
 ) -> ExperimentResult:
-    """Run the experiment ``cfg`` describes; MLflow holds every number it prints.
+    """Run the experiment ``cfg`` describes, or continue its unfinished run; MLflow holds every
+    number it prints.
 
     Everything that can fail on bad input (config checks, data, the CandidateLog) happens before
-    the MLflow run is created; after that, any exception marks the run FAILED (KILLED on Ctrl-C).
+    the MLflow run is created. A signal (Ctrl-C, SIGTERM) raises :class:`ExperimentInterrupted`
+    after marking the parent KILLED; finished trials stay FINISHED. Any other exception marks
+    the parent FAILED.
     """
+    ensure_console_logging()
+    launch = launch or Launch(sweep=sweep)
     launch_dir = Path(launch_dir or os.getcwd())
     obj: Any = check_config(cfg)  # the checked config objects (DictConfig converted)
+    title = f"{obj.optimizer.name} on {obj.dataset.name}"
     candidates = candidate_log(obj, launch_dir)
     check_pool(obj, candidates)
     labels = candidates.label_names
     platform = Platform(candidates, np.asarray(obj.preferences.weights))
     audit = model_audit(candidates)
-    print(f"\nModel-level audit (serving pool):\n{format_model_audit(audit)}\n", file=sys.stderr)
+    log.info("Model-level audit (serving pool):\n%s\n", format_model_audit(audit))
     oracle = _exact_front(platform) if obj.trials.oracle else None
     given = obj.trials.reference_point
     reference = np.asarray(given if given is not None else oracle.reference, dtype=np.float64)
 
     uri = obj.tracking.uri or default_uri(launch_dir)
     tracker = MlflowLogger(uri, obj.tracking.experiment)
-    tags = {"dataset": obj.dataset.name, "optimizer": obj.optimizer.name, "git_commit": git_commit()}
-    if sweep is not None:
-        tags["sweep"] = sweep
-    name = obj.tracking.run_name or f"{obj.dataset.name}-{obj.optimizer.name}"
-    parent = tracker.start_run(name, tags=tags, params=flatten(OmegaConf.to_container(cfg, resolve=True)))
-    status = "FAILED"
+    mark_orphans(tracker)
+    chash = rec.config_hash(flatten(OmegaConf.to_container(cfg, resolve=True)))
+    todo = plan(tracker, chash, getattr(obj.trials, "resume", "auto"), launch.sweep_key)
+    done: dict[int, TrialResult] = {}
+    if todo.run is not None:
+        done = finished_trials(tracker, todo.run.info.run_id)
+    n_trials = int(obj.trials.n_trials)
+    missing = [i for i in range(n_trials) if i not in done]
+    n_jobs = capped_n_jobs(int(obj.trials.n_jobs), len(missing)) if missing else 1
+
+    def result(run_id: str, status: str) -> ExperimentResult:
+        ordered = [done[i] for i in sorted(done)]
+        return ExperimentResult(
+            run_id,
+            uri,
+            ordered,
+            summarise(ordered, reference, oracle),
+            oracle,
+            labels,
+            tracker.experiment_id,
+            title,
+            status,
+            n_trials - len(missing),
+            front_alphas(ordered, labels),
+        )
+
+    if todo.action == "skip":
+        assert todo.run is not None
+        run_id = todo.run.info.run_id
+        log.info(
+            "skipped: %s already finished in run %s (sweep %s)",
+            title,
+            run_id,
+            todo.run.data.tags.get(rec.TAG_SWEEP),
+        )
+        return result(run_id, "skipped")
+
+    tags = {
+        rec.TAG_MODE: rec.MODE_EXPERIMENT,
+        rec.TAG_DATASET: obj.dataset.name,
+        rec.TAG_OPTIMIZER: obj.optimizer.name,
+        rec.TAG_SCORER: getattr(obj.scorer, "name", ""),
+        rec.TAG_RETRIEVER: getattr(obj.retriever, "name", ""),
+        rec.TAG_CONFIG_HASH: chash,
+        **standard_tags(),
+        **process_tags(),
+    }
+    for key, value in (
+        (rec.TAG_SWEEP, launch.sweep),
+        (rec.TAG_SWEEP_KEY, launch.sweep_key),
+        (rec.TAG_HYDRA_OUTPUT_DIR, launch.output_dir),
+        (rec.TAG_HYDRA_OVERRIDES, None if launch.overrides is None else " ".join(launch.overrides)),
+    ):
+        if value is not None:
+            tags[key] = value
+    if todo.action == "continue":
+        assert todo.run is not None
+        parent, name = todo.run.info.run_id, todo.run.info.run_name
+        times = int(todo.run.data.tags.get(rec.TAG_RESUMED, "0")) + 1
+        tracker.reopen(parent)
+        tracker.set_tags(parent, {**tags, rec.TAG_RESUMED: str(times)})
+        log.info(
+            "continuing run %s (%s): %d of %d trials already finished, %d to run",
+            parent,
+            name,
+            len(done),
+            n_trials,
+            len(missing),
+        )
+    else:
+        name = _run_name(obj, launch)
+        params = _effective_params(cfg, obj, n_jobs, reference)
+        parent = tracker.start_run(name, tags=tags, params=params)
+    log.info(
+        "MLflow run %s (%s): %s", parent, name, ui_command(uri, tracker.experiment_id).replace("\n", "; ")
+    )
+    child_tags = {k: v for k, v in tags.items() if k not in (rec.TAG_HYDRA_OVERRIDES, rec.TAG_CONFIG_HASH)}
     try:
-        _log_inputs(tracker, parent, cfg, audit, oracle)
-        results = _run_trials(platform, obj)
-        tables = [_trial_table(r, labels) for r in results]
-        for result, table in zip(results, tables, strict=True):
-            _log_trial(tracker, parent, tags, result, table, labels, result.summary(reference, oracle))
-        summary = summarise(results, reference, oracle)
-        _log_outcome(tracker, parent, obj, tables, summary, oracle, labels)
-        status = "FINISHED"
-    except KeyboardInterrupt:
-        status = "KILLED"
-        raise
-    finally:
-        tracker.end_run(parent, status)
-    return ExperimentResult(parent, uri, results, summary, oracle)
+        with rec.run_status(tracker, parent), interruptible() as guard:
+            if todo.action == "new":
+                with guard.critical():
+                    yaml = OmegaConf.to_yaml(cfg, resolve=True)
+                    log_inputs(tracker, parent, yaml, launch.overrides, audit, oracle)
+            bar = tqdm(
+                total=n_trials,
+                initial=len(done),
+                desc=title,
+                unit="trial",
+                disable=not obj.progress,
+                postfix=_best(done) or None,
+            )
+            with bar:
+                for trial in iter_trials(platform, obj.optimizer, obj.trials, missing, n_jobs):
+                    with guard.critical():
+                        log_trial(tracker, parent, name, child_tags, trial, labels, reference, oracle)
+                        done[trial.index] = trial
+                    bar.set_postfix_str(_best(done))
+                    bar.update()
+            ordered = [done[i] for i in sorted(done)]
+            with guard.critical():
+                log_outcome(
+                    tracker,
+                    parent,
+                    f"{title}: observed (utility, DER)",
+                    ordered,
+                    summarise(ordered, reference, oracle),
+                    reference,
+                    oracle,
+                    labels,
+                )
+    except KeyboardInterrupt as exc:
+        raise ExperimentInterrupted(parent, len(done), n_trials, uri, tracker.experiment_id) from exc
+    return result(parent, "continued" if todo.action == "continue" else "new")
 
 
-def format_summary(result: ExperimentResult, n_trials: int) -> str:
-    """The table printed at the end of a run."""
+def format_summary(result: ExperimentResult, n_trials: int | None = None) -> str:
+    """The text printed at the end of a run: mean and sd, the front of alphas, where to look."""
+    n = len(result.trials) if n_trials is None else n_trials
     rows = [f"{'metric':<22}{'mean':>10}{'sd':>10}"]
     rows += [
         f"{k:<22}{result.summary.loc[k, 'mean']:>10.4f}{result.summary.loc[k, 'sd']:>10.4f}"
         for k in result.summary.index
     ]
+    front = ""
+    if len(result.front):
+        front = (
+            f"\n\nNon-dominated alphas found ({len(result.front)}; utility and DER noise-free on the "
+            f"whole pool):\n{format_front_alphas(result.front, result.label_names)}"
+        )
+    where = ui_command(result.tracking_uri, result.experiment_id or None)
     return (
-        f"\nSummary over {n_trials} trials (alphas re-evaluated noise-free on the whole pool):\n"
-        + "\n".join(rows)
-        + f"\n\nMLflow run {result.run_id}. Open the results with:\n  {ui_command(result.tracking_uri)}\n"
+        f"\nSummary of {result.title or 'the experiment'} over {n} trials (alphas re-evaluated "
+        "noise-free on the whole pool):\n" + "\n".join(rows) + front + f"\n\nMLflow run {result.run_id}. "
+        f"Open the results with:\n  {where.replace(chr(10), chr(10) + '  ')}\n"
     )

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
+import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from mlflow.entities import Metric, Param, RunTag
+from mlflow.entities import Metric, Param, Run, RunTag, ViewType
 from mlflow.tracking import MlflowClient
 
-from sysfair.experiment.trials import TrialResult
+from sysfair.experiment import record as rec
 
-__all__ = ["MlflowLogger", "default_uri", "flatten", "git_commit", "ui_command"]
+__all__ = [
+    "MlflowLogger",
+    "default_uri",
+    "flatten",
+    "git_commit",
+    "process_tags",
+    "runs_url",
+    "standard_tags",
+    "ui_command",
+]
 
+_EXPERIMENT_KIND, _CLASSIC_ML = "mlflow.experimentKind", "custom_model_development"
 _BATCH = 900  # MLflow accepts at most 1000 metrics per log_batch
 
 
@@ -25,11 +38,20 @@ def default_uri(launch_dir: str | Path) -> str:
     return f"sqlite:///{(Path(launch_dir).resolve() / 'mlflow.db').as_posix()}"
 
 
-def ui_command(uri: str) -> str:
-    """How to open ``uri`` in the MLflow UI: a shell command, or the server's own address."""
+def runs_url(server: str, experiment_id: str) -> str:
+    """The MLflow UI's runs table of an experiment (MLflow 3 otherwise opens on an overview page)."""
+    return f"{server.rstrip('/')}/#/experiments/{experiment_id}/runs"
+
+
+def ui_command(uri: str, experiment_id: str | None = None) -> str:
+    """How to open ``uri`` in the MLflow UI: a shell command and the runs table's address."""
     if uri.startswith(("http://", "https://")):
-        return f"{uri}   (the tracking server's UI, in a browser)"
-    return f"mlflow ui --backend-store-uri {uri}"
+        where = runs_url(uri, experiment_id) if experiment_id else uri
+        return f"{where}   (the tracking server's UI, in a browser)"
+    command = f"mlflow ui --backend-store-uri {uri}"
+    if experiment_id is None:
+        return command
+    return f"{command}\nthen open {runs_url('http://127.0.0.1:5000', experiment_id)}"
 
 
 def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
@@ -58,6 +80,21 @@ def git_commit() -> str:
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+
+
+def standard_tags() -> dict[str, str]:
+    """MLflow's own source, user and git tags (the UI shows them in the runs table)."""
+    return {
+        rec.TAG_SOURCE_NAME: Path(sys.argv[0]).name or "python",
+        rec.TAG_SOURCE_TYPE: "LOCAL",
+        rec.TAG_USER: getpass.getuser(),
+        rec.TAG_GIT_COMMIT: git_commit(),
+    }
+
+
+def process_tags() -> dict[str, str]:
+    """Which process writes the run: lets a later run tell a live run from an orphan."""
+    return {rec.TAG_HOST: socket.gethostname(), rec.TAG_PID: str(os.getpid())}
 
 
 def _artifact_root(uri: str) -> str | None:
@@ -103,7 +140,9 @@ class MlflowLogger:
         if found is None:
             try:
                 self.experiment_id = self.client.create_experiment(
-                    experiment, artifact_location=_artifact_root(uri)
+                    experiment,
+                    artifact_location=_artifact_root(uri),
+                    tags={_EXPERIMENT_KIND: _CLASSIC_ML},  # the UI then opens on the runs table
                 )
             except Exception:  # another process created it first
                 found = self.client.get_experiment_by_name(experiment)
@@ -150,24 +189,24 @@ class MlflowLogger:
     def end_run(self, run_id: str, status: str) -> None:
         self.client.set_terminated(run_id, status=status)
 
+    def reopen(self, run_id: str) -> None:
+        """Mark a KILLED or FAILED run RUNNING again (to continue it)."""
+        self.client.update_run(run_id, status=rec.RUNNING)
 
-def trial_metrics(result: TrialResult, label_names: tuple[str, ...]) -> list[Metric]:
-    """Per-iteration metrics of a trial (step = iteration, from 0)."""
-    now = int(time.time() * 1000)
-    series: dict[str, np.ndarray] = {
-        "observed_utility": result.observed_utility,
-        "observed_der": result.observed_der,
-        "exact_utility": result.exact_utility,
-        "exact_der": result.exact_der,
-        "ask_seconds": result.ask_seconds,
-    }
-    for g in range(result.exact_group_utility.shape[1]):
-        series[f"observed_utility_group{g}"] = result.observed_group_utility[:, g]
-        series[f"exact_utility_group{g}"] = result.exact_group_utility[:, g]
-    for k, name in enumerate(label_names):
-        series[f"alpha_{name}"] = result.alphas[:, k]
-    return [
-        Metric(key, float(value), now, step)
-        for key, values in series.items()
-        for step, value in enumerate(values)
-    ]
+    def search(self, filter_string: str = "", max_results: int = 5000) -> list[Run]:
+        """Active runs of the experiment matching ``filter_string``, newest first."""
+        runs: list[Run] = []
+        token = None
+        while True:
+            page = self.client.search_runs(
+                [self.experiment_id],
+                filter_string,
+                ViewType.ACTIVE_ONLY,
+                max_results=min(max_results, 1000),
+                order_by=["attributes.start_time DESC"],
+                page_token=token,
+            )
+            runs.extend(page)
+            token = page.token
+            if not token or len(runs) >= max_results:
+                return runs

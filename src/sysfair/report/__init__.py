@@ -335,22 +335,20 @@ def build_report(
 
 
 def _log_report_run(uri: str, experiment: str, sweep_tag: str | None, files: list[Path], n_runs: int) -> str:
-    from sysfair.experiment.tracking import MlflowLogger, git_commit
+    from sysfair.experiment import record as rec
+    from sysfair.experiment.tracking import MlflowLogger, process_tags, standard_tags
 
     tracker = MlflowLogger(uri, experiment)
-    tags = {"mode": "report", "git_commit": git_commit()}
+    tags = {rec.TAG_MODE: rec.MODE_REPORT, **standard_tags(), **process_tags()}
     if sweep_tag is not None:
-        tags["report_sweep"] = sweep_tag
+        tags[rec.TAG_REPORT_SWEEP] = sweep_tag
+    stamp = datetime.now().strftime("%y%m%d-%H%M%S")
     run_id = tracker.start_run(
-        f"report-{sweep_tag or experiment}",
+        f"report-{sweep_tag or experiment}-{stamp}",
         tags=tags,
-        params={"report.sweep": str(sweep_tag), "report.n_source_runs": str(n_runs)},
+        params={rec.PARAM_REPORT_SWEEP: str(sweep_tag), rec.PARAM_REPORT_N_RUNS: str(n_runs)},
     )
-    status = "FAILED"
-    try:
+    with rec.run_status(tracker, run_id):
         for path in files:
             tracker.client.log_artifact(run_id, str(path))
-        status = "FINISHED"
-    finally:
-        tracker.end_run(run_id, status)
     return run_id

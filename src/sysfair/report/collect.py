@@ -20,7 +20,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from sysfair.errors import SysfairError
-from sysfair.experiment.runner import SUMMARY_KEYS
+from sysfair.experiment import record as rec
 
 __all__ = [
     "SWEEP_TAG",
@@ -32,22 +32,11 @@ __all__ = [
     "collect",
 ]
 
-SWEEP_TAG = "sweep"  # tag a multirun sets on its parent runs; --sweep filters on it
-SKIPPED_MODES = {"report", "audit"}  # parent runs that are not optimizer experiments
+SWEEP_TAG = rec.TAG_SWEEP  # tag a multirun sets on its parent runs; --sweep filters on it
+SKIPPED_MODES = rec.REPORT_MODES  # parent runs that are not optimizer experiments
 # Flattened params that identify a setting: everything but these (prefix match).
-_NOT_SETTING = (
-    "optimizer.",
-    "tracking.",
-    "trials.n_jobs",
-    "trials.n_trials",
-    "progress",
-    "cache_dir",
-    "hydra.",
-    "sweep",
-    "mode",
-    "audit.",
-)
-TRIAL_METRICS = (*SUMMARY_KEYS, "n_fallbacks")  # what each trial's nested run logged at the end
+_NOT_SETTING = (*rec.SPEED_ONLY, "optimizer.", "trials.n_trials", "hydra.", "sweep")
+TRIAL_METRICS = (*rec.SUMMARY_KEYS, "n_fallbacks")  # what each trial's nested run logged at the end
 
 
 class ReportError(SysfairError):
@@ -133,10 +122,10 @@ def _search(client: MlflowClient, experiment_id: str, filter_string: str = "") -
 def _is_experiment_parent(run: Run) -> bool:
     tags = run.data.tags
     return (
-        "mlflow.parentRunId" not in tags
-        and "optimizer" in tags
-        and "dataset" in tags
-        and tags.get("mode", "") not in SKIPPED_MODES
+        rec.TAG_PARENT not in tags
+        and rec.TAG_OPTIMIZER in tags
+        and rec.TAG_DATASET in tags
+        and tags.get(rec.TAG_MODE, "") not in SKIPPED_MODES
     )
 
 
@@ -176,7 +165,7 @@ def _method_labels(runs: list[Run]) -> tuple[list[Run], dict[str, str], list[str
     notes: list[str] = []
     by_opt: dict[str, list[Run]] = {}
     for run in sorted(runs, key=lambda r: r.info.start_time, reverse=True):
-        by_opt.setdefault(run.data.tags["optimizer"], []).append(run)
+        by_opt.setdefault(run.data.tags[rec.TAG_OPTIMIZER], []).append(run)
     kept: list[Run] = []
     labels: dict[str, str] = {}
     for opt, group in sorted(by_opt.items()):
@@ -205,11 +194,11 @@ def _method_labels(runs: list[Run]) -> tuple[list[Run], dict[str, str], list[str
 
 
 def _trial_rows(children: Iterable[Run], parent: Run, method: str) -> list[dict[str, object]]:
-    base_seed = int(parent.data.params.get("trials.seed", "0"))
+    base_seed = int(parent.data.params.get(rec.PARAM_TRIALS_SEED, "0"))
     rows = []
     for child in children:
-        index = int(child.data.tags.get("trial", child.data.params.get("trial.index", "-1")))
-        seed = int(child.data.params.get("trial.seed", base_seed + index))
+        index = int(child.data.tags.get(rec.TAG_TRIAL, child.data.params.get(rec.PARAM_TRIAL_INDEX, "-1")))
+        seed = int(child.data.params.get(rec.PARAM_TRIAL_SEED, base_seed + index))
         row: dict[str, object] = {
             "parent_run_id": parent.info.run_id,
             "run_id": child.info.run_id,
@@ -217,7 +206,7 @@ def _trial_rows(children: Iterable[Run], parent: Run, method: str) -> list[dict[
             "trial": index,
             "seed": seed,
         }
-        row.update({k: child.data.metrics.get(k, float("nan")) for k in TRIAL_METRICS})
+        row.update({k: child.data.metrics.get(rec.trial_metric(k), float("nan")) for k in TRIAL_METRICS})
         rows.append(row)
     return rows
 
@@ -248,14 +237,14 @@ def collect(
         if missing:
             raise RunNotFoundError(f"no run {', '.join(missing)} in experiment {experiment!r}")
         candidates = [by_id[r] for r in run_ids]
-        unfinished = [r.info.run_id for r in candidates if r.info.status != "FINISHED"]
+        unfinished = [r.info.run_id for r in candidates if r.info.status != rec.FINISHED]
         if unfinished:
             raise NoFinishedRunsError(f"runs {', '.join(unfinished)} are not FINISHED")
     else:
         candidates = [r for r in every if _is_experiment_parent(r)]
     if sweep_tag is not None:
         candidates = [r for r in candidates if r.data.tags.get(SWEEP_TAG) == sweep_tag]
-    parents = [r for r in candidates if r.info.status == "FINISHED"]
+    parents = [r for r in candidates if r.info.status == rec.FINISHED]
     if not parents:
         scope = f"sweep {sweep_tag!r} of " if sweep_tag else ""
         statuses = pd.Series([r.info.status for r in candidates]).value_counts().to_dict()
@@ -266,8 +255,8 @@ def collect(
         )
     children: dict[str, list[Run]] = {}
     for run in every:
-        pid = run.data.tags.get("mlflow.parentRunId")
-        if pid and run.info.status == "FINISHED" and "trial" in run.data.tags:
+        pid = run.data.tags.get(rec.TAG_PARENT)
+        if pid and run.info.status == rec.FINISHED and rec.TAG_TRIAL in run.data.tags:
             children.setdefault(pid, []).append(run)
 
     groups: dict[str, list[Run]] = {}
@@ -294,7 +283,7 @@ def _setting_labels(groups: dict[str, list[Run]]) -> dict[str, str]:
     by_dataset: dict[str, list[str]] = {}
     params = {key: _setting_params(runs[0].data.params) for key, runs in groups.items()}
     for key, runs in groups.items():
-        by_dataset.setdefault(runs[0].data.tags["dataset"], []).append(key)
+        by_dataset.setdefault(runs[0].data.tags[rec.TAG_DATASET], []).append(key)
     labels = {}
     for dataset, keys in by_dataset.items():
         if len(keys) == 1:
@@ -326,13 +315,13 @@ def _setting(
             {
                 "run_id": rid,
                 "method": method,
-                "optimizer": run.data.tags["optimizer"],
+                "optimizer": run.data.tags[rec.TAG_OPTIMIZER],
                 "start_time": pd.Timestamp(run.info.start_time, unit="ms"),
                 "n_trials": len(kids),
             }
         )
         trial_rows.extend(_trial_rows(kids, run, method))
-        path = _artifact(client, rid, "pareto_fronts.csv", tmp)
+        path = _artifact(client, rid, rec.ART_FRONTS_CSV, tmp)
         if path is None:
             notes.append(f"{method}: run {rid} has no pareto_fronts.csv; its points are left out")
         else:
@@ -340,11 +329,11 @@ def _setting(
             table.insert(0, "method", method)
             table.insert(0, "parent_run_id", rid)
             point_tables.append(table)
-        if oracle is None and (path := _artifact(client, rid, "oracle_front.csv", tmp)) is not None:
+        if oracle is None and (path := _artifact(client, rid, rec.ART_ORACLE_FRONT, tmp)) is not None:
             oracle = pd.read_csv(path)
-        if audit is None and (path := _artifact(client, rid, "model_audit.csv", tmp)) is not None:
+        if audit is None and (path := _artifact(client, rid, rec.ART_MODEL_AUDIT_CSV, tmp)) is not None:
             audit = pd.read_csv(path)
-        if config_yaml is None and (path := _artifact(client, rid, "config.yaml", tmp)) is not None:
+        if config_yaml is None and (path := _artifact(client, rid, rec.ART_CONFIG, tmp)) is not None:
             config_yaml = path.read_text()
     parents = pd.DataFrame(parent_rows).sort_values("method", ignore_index=True)
     trials = pd.DataFrame(
@@ -355,7 +344,7 @@ def _setting(
     return Setting(
         key=key,
         label=label,
-        dataset=runs[0].data.tags["dataset"],
+        dataset=runs[0].data.tags[rec.TAG_DATASET],
         params=_setting_params(runs[0].data.params),
         parents=parents,
         trials=trials,

@@ -53,7 +53,7 @@ def rebuild_platform(config_yaml: str, launch_dirs: list[Path]) -> tuple[Platfor
     A relative ``cache_dir`` is resolved against each of ``launch_dirs`` in turn; only a cache
     hit is accepted (a miss would retrain the scorers). Raises ``LookupError`` if none hits.
     """
-    from sysfair.experiment.runner import candidate_log
+    from sysfair.experiment.candidates import candidate_log
 
     cfg = _config(config_yaml)
     tried = []
