@@ -261,8 +261,8 @@ def test_paper_view_averages_the_iterations_of_each_trial(sweep: tuple[str, Path
     averages = setting.paper.set_index(["method", "seed"])
     per_method: dict[str, list[tuple[float, float]]] = {}
     for row in trials.itertuples():
-        u = [m.value for m in client.get_metric_history(row.run_id, "observed_utility")]
-        d = [m.value for m in client.get_metric_history(row.run_id, "observed_der")]
+        u = [m.value for m in client.get_metric_history(row.run_id, rec.series_metric("observed_utility"))]
+        d = [m.value for m in client.get_metric_history(row.run_id, rec.series_metric("observed_der"))]
         assert len(u) == len(d) == 4
         mine = averages.loc[(row.method, row.seed)]
         assert mine["avg_utility"] == pytest.approx(np.mean(u), abs=1e-12)
