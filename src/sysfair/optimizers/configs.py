@@ -190,8 +190,9 @@ class FairEHVIConfig(FairConfig):
 
     ``acq_optimizer``: how the q-batch is maximised. ``grid`` (default): when the search space is
     one-dimensional (K = 2 with ``space=directions``) each greedy pick is the best of a
-    ``grid_size``-point direction grid, refined locally (sysfair.optimizers.grid_batch; ~0.3 s per
-    step); otherwise BoTorch's ``optimize_acqf`` as below. ``optimize_acqf``: always BoTorch's
+    ``grid_size``-point direction grid, refined locally (sysfair.optimizers.grid_batch; a whole
+    step 0.8 s CPU median on one thread, benchmarks/bench_fair_step.py); otherwise BoTorch's
+    ``optimize_acqf`` as below. ``optimize_acqf``: always BoTorch's
     ``optimize_acqf(sequential=True)`` with ``num_restarts`` L-BFGS restarts from ``raw_samples``
     raw points (7-11 s per step). ``space``: ``directions`` by default (alpha's direction, the
     scale-invariant search space); ``space=box acq_optimizer=optimize_acqf`` is the paper's box.
