@@ -13,8 +13,9 @@ travels to the workers once, not inside every task:
 - ``ray``: one ``ray.put`` into the object store; the workers read its arrays zero-copy;
 - ``dask``: one ``client.scatter(..., broadcast=True)``; each worker keeps one copy.
 
-``trials.n_jobs=1`` runs the trials in the main process on loky and on Ray (joblib falls back to
-its sequential backend); Dask always uses every worker of its cluster. Workers only compute; the
+``trials.n_jobs=1`` runs the trials in the main process on loky and on Ray (joblib would fall
+back to its sequential backend; :func:`~sysfair.experiment.trials.iter_trials` does not even open
+the engine); Dask always uses every worker of its cluster. Workers only compute; the
 main process alone writes to MLflow. Ray and Dask are optional
 (``pip install -e ".[cluster]"``): nothing here imports them unless their backend is asked for.
 """

@@ -127,7 +127,7 @@ def iter_trials(platform: Platform, optimizer_cfg: Any, trials_cfg: Any) -> Iter
     """Yield the trials' results in trial order, running ``trials_cfg.n_jobs`` at a time."""
     indices = range(int(trials_cfg.n_trials))
     backend = getattr(trials_cfg, "backend", "loky")
-    if trials_cfg.n_jobs == 1 and backend == "loky":
+    if trials_cfg.n_jobs == 1 and backend != "dask":  # joblib would run loky or Ray in-process too
         for i in indices:
             yield run_trial(platform, optimizer_cfg, trials_cfg, i)
         return
