@@ -6,7 +6,8 @@ start-up is reported apart), one round warms the workers up (imports, first ship
 pool), and the next rounds are timed: trials per minute is the best of ``--rounds`` timed rounds.
 Every round must give the same numbers as the main process (checked).
 
-n_jobs = 1 on loky runs the trials in the main process, with no worker (today's behaviour).
+n_jobs = 1 on loky and on Ray runs the trials in the main process, with no worker (joblib's rule;
+the Ray row's cluster is started but unused); Dask always runs them on its workers.
 Needs the cluster extra for Ray and Dask (``pip install -e ".[cluster]"``); a backend that is not
 installed is reported as such.
 

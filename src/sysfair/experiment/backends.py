@@ -13,14 +13,16 @@ travels to the workers once, not inside every task:
 - ``ray``: one ``ray.put`` into the object store; the workers read its arrays zero-copy;
 - ``dask``: one ``client.scatter(..., broadcast=True)``; each worker keeps one copy.
 
-``trials.n_jobs=1`` runs the trials in the main process on loky and on Ray (joblib falls back to
-its sequential backend); Dask always uses every worker of its cluster. Workers only compute; the
+``trials.n_jobs=1`` runs the trials in the main process on loky and on Ray (joblib would fall
+back to its sequential backend; :func:`~sysfair.experiment.trials.iter_trials` does not even open
+the engine); Dask always uses every worker of its cluster. Workers only compute; the
 main process alone writes to MLflow. Ray and Dask are optional
 (``pip install -e ".[cluster]"``): nothing here imports them unless their backend is asked for.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -127,6 +129,18 @@ def _ray(address: str | None, n_jobs: int, shipped: Any) -> Iterator[TrialBacken
 
 
 @contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    """Raise ``logger_name``'s level to WARNING for the block, then restore it."""
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextmanager
 def _dask(address: str | None, n_jobs: int, shipped: Any) -> Iterator[TrialBackend]:
     distributed = _import("dask", "distributed")
     _import("dask", "joblib._dask")
@@ -139,6 +153,7 @@ def _dask(address: str | None, n_jobs: int, shipped: Any) -> Iterator[TrialBacke
             try:
                 client = distributed.default_client()
             except ValueError:  # no client yet: a local cluster of single-threaded processes
+                stack.enter_context(_quiet("distributed"))  # its INFO lines would flood the run's log
                 cluster = stack.enter_context(
                     distributed.LocalCluster(
                         n_workers=_local_workers(n_jobs),

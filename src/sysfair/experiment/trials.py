@@ -196,7 +196,7 @@ def iter_trials(
     todo = list(range(int(trials_cfg.n_trials)) if indices is None else indices)
     n_jobs = int(trials_cfg.n_jobs if n_jobs is None else n_jobs)
     backend = getattr(trials_cfg, "backend", "loky")
-    if backend == "loky" and (n_jobs == 1 or len(todo) <= 1):
+    if backend != "dask" and (n_jobs == 1 or len(todo) <= 1):  # joblib would run these in-process
         for i in todo:
             yield run_trial(platform, optimizer_cfg, trials_cfg, i)
         return
