@@ -196,3 +196,23 @@ def test_k3_grid_is_the_densest_lattice_within_the_budget(grid_points: int, reso
     for alpha, point in zip(front.alphas, front.points, strict=True):
         i = int(np.flatnonzero((grid == alpha).all(axis=1))[0])
         np.testing.assert_array_equal(point, points[i])
+
+
+def test_regret_is_zero_when_the_oracle_has_no_trade_off() -> None:
+    """A front of one point on the reference (hypervolume 0): no alpha can do better or worse."""
+    from sysfair.system.oracle import OracleFront
+
+    point = np.array([0.5, 0.8])
+    flat = OracleFront(
+        alphas=np.array([[0.5, 0.5]]),
+        points=point[None],
+        reference=point,
+        hypervolume=0.0,
+        max_utility=point,
+        alpha_max_utility=np.array([0.5, 0.5]),
+        max_der=point,
+        alpha_max_der=np.array([0.5, 0.5]),
+        resolution="test",
+    )
+    assert hypervolume_regret(flat, np.array([[0.9, 0.9]])) == 0.0
+    assert hypervolume_regret(flat, np.zeros((0, 2))) == 0.0
