@@ -53,6 +53,7 @@ def test_every_term_by_hand_with_non_uniform_weights() -> None:
 
 def test_only_the_weights_ratio_matters_and_uniform_weights_differ() -> None:
     base = utility_gap_decomposition(utility_reference=U0, utility_other=U1, is_other=IS_OTHER, weights=W)
+    assert (base.reference, base.other) == (0, 1)  # the defaults
     scaled = utility_gap_decomposition(
         utility_reference=U0, utility_other=U1, is_other=IS_OTHER, weights=7.5 * W
     )
@@ -291,6 +292,7 @@ def test_retrieval_gap_by_hand_when_the_bound_fails_and_when_it_is_uninformative
     assert gap.lower_bound == pytest.approx(0.05, abs=EXACT)
     assert gap.measured == pytest.approx(0.04, abs=EXACT)
     assert gap.informative and not gap.holds  # 0.04 < 0.05
+    assert (gap.reference, gap.other) == (0, 1)  # the defaults
     exactly = retrieval_gap(
         quality=q, is_other=other, weights=w, preference_other=np.array([0.2, 0.8]), term4=-0.05
     )
