@@ -53,6 +53,7 @@ def test_every_term_by_hand_with_non_uniform_weights() -> None:
 
 def test_only_the_weights_ratio_matters_and_uniform_weights_differ() -> None:
     base = utility_gap_decomposition(utility_reference=U0, utility_other=U1, is_other=IS_OTHER, weights=W)
+    assert (base.reference, base.other) == (0, 1)  # the defaults
     scaled = utility_gap_decomposition(
         utility_reference=U0, utility_other=U1, is_other=IS_OTHER, weights=7.5 * W
     )
@@ -292,6 +293,7 @@ def test_retrieval_gap_by_hand_when_the_bound_fails_and_when_it_is_uninformative
     assert gap.lower_bound == pytest.approx(0.15, abs=EXACT)
     assert gap.measured == pytest.approx(0.1, abs=EXACT)  # term (4) itself
     assert gap.informative and not gap.holds  # 0.1 < 0.15
+    assert (gap.reference, gap.other) == (0, 1)  # the defaults
     exactly = retrieval_gap(
         quality=q, is_other=other, weights=w, preference_other=np.array([0.2, 0.8]), term4=0.15
     )
@@ -357,3 +359,54 @@ def test_lemma_check_by_hand_when_scores_mislead_and_when_they_do_not() -> None:
     # a tolerance above the relative regret makes the failing case hold
     loose = lemma_check(Platform(_lemma_log([[[0, 1], [1, 0]]] * 2), OPPOSED), grid_points=11, tolerance=0.9)
     assert loose["holds"].tolist() == [True, True]
+
+
+def test_preference_bound_best_scale_by_hand() -> None:
+    """alpha = (0.05, 0.05) is too small: the bound is lower at c * alpha with c = 18 (or 2).
+
+    Y = (1, 0), (0, 1); f = (1/2, 1/4) for both; weights 1, 3 -> E_S f = (1/2, 1/4),
+    E_S|Y - f| = (1/2, (1/4 + 3 * 3/4) / 4 = 5/8); misspecification = 0.8 * that = (0.4, 0.5).
+    At c = 1: serving terms (0.85 * 1/2, 0.05 * 1/4) vs group 0 and (0.05 * 1/2, 0.85 * 1/4) vs
+    group 1 -> bound 0.9 + 0.425 + 0.0125 + 0.025 + 0.2125 = 1.575. Every c with 0.1 <= 0.05 c <= 0.9
+    gives 0.8 * (1/2 + 1/4) = 0.6 instead: 1.5; the first such breakpoint tried is 0.9 / 0.05 = 18.
+    """
+    from sysfair.audit.bounds import preference_bound
+
+    inputs = {
+        "labels_served": np.array([[1.0, 0.0], [0.0, 1.0]]),
+        "scores_served": np.array([[0.5, 0.25], [0.5, 0.25]]),
+        "preference_reference": np.array([0.9, 0.1]),
+        "preference_other": np.array([0.1, 0.9]),
+        "weights": np.array([1.0, 3.0]),
+        "label_names": ("watch", "like"),
+        "reference": 2,
+        "other": 5,
+    }
+    b = preference_bound(alpha=np.array([0.05, 0.05]), term5=1.5, **inputs)
+    table = b.per_label.set_index("label")
+    assert list(table.index) == ["watch", "like"] and (b.reference, b.other) == (2, 5)
+    assert table["misspecification"].tolist() == pytest.approx([0.4, 0.5], abs=EXACT)
+    assert table["serving_vs_reference"].tolist() == pytest.approx([0.425, 0.0125], abs=EXACT)
+    assert table["serving_vs_other"].tolist() == pytest.approx([0.025, 0.2125], abs=EXACT)
+    assert table["bound"].tolist() == pytest.approx([0.85, 0.725], abs=EXACT)
+    assert b.bound == pytest.approx(1.575, abs=EXACT)
+    assert b.scale == pytest.approx(18.0, abs=EXACT)
+    assert b.bound_best_scale == pytest.approx(1.5, abs=EXACT)
+    assert table["bound_best_scale"].tolist() == pytest.approx([0.8, 0.7], abs=EXACT)
+    assert b.term5 == 1.5 and b.respected  # |term5| equal to the bound counts as respected
+    assert preference_bound(alpha=np.array([0.05, 0.05]), term5=-1.5, **inputs).respected
+    assert not preference_bound(alpha=np.array([0.05, 0.05]), term5=1.51, **inputs).respected
+    # a zero weight has no breakpoint: c in {1, 18, 2}; the second label's serving terms are
+    # (0.1 + 0.9) * 1/4 whatever c
+    zero = preference_bound(alpha=np.array([0.05, 0.0]), term5=0.0, **inputs)
+    assert zero.scale == pytest.approx(18.0, abs=EXACT)
+    assert zero.bound == pytest.approx(0.9 + 0.45 + 0.25, abs=EXACT)
+    assert zero.bound_best_scale == pytest.approx(0.9 + 0.4 + 0.25, abs=EXACT)
+    # already at a good scale: c = 1 is kept on ties
+    assert preference_bound(alpha=np.array([0.5, 0.5]), term5=0.0, **inputs).scale == 1.0
+    # default label names
+    plain = {k: v for k, v in inputs.items() if k != "label_names"}
+    assert preference_bound(alpha=np.array([0.5, 0.5]), term5=0.0, **plain).per_label["label"].tolist() == [
+        "y1",
+        "y2",
+    ]

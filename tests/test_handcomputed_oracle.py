@@ -168,3 +168,51 @@ def test_reference_point_is_the_coordinatewise_worst_over_nonzero_directions() -
     # below the reference counts for nothing, non-finite rows are ignored
     assert hypervolume_regret(front, np.array([[0.05, 1.0], [np.nan, 1.0]])) == pytest.approx(1.0)
     assert hypervolume_regret(front, np.array([[1.0, 1.0], [np.nan, np.nan]])) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize(
+    ("grid_points", "resolution", "n"),
+    [
+        (3, "grid of 3 directions (step 1/1 = 1)", 1),
+        (9, "grid of 6 directions (step 1/2 = 0.5)", 2),
+        (10, "grid of 10 directions (step 1/3 = 0.3333)", 3),
+    ],
+)
+def test_k3_grid_is_the_densest_lattice_within_the_budget(grid_points: int, resolution: str, n: int) -> None:
+    from conftest import random_log
+
+    from sysfair.system.oracle import simplex_grid
+
+    log = random_log(n_sessions=60, m=5, k=3, seed=4)
+    platform = Platform(log, np.array([[0.6, 0.3, 0.1], [0.1, 0.3, 0.6]]))
+    front = oracle_front(platform, grid_points=grid_points)
+    assert front.resolution == resolution
+    grid = simplex_grid(3, n)
+    ev = platform.evaluate(grid)
+    points = np.column_stack([ev.utility, ev.der])
+    assert front.n_evaluated == grid.shape[0]
+    np.testing.assert_array_equal(front.reference, points.min(axis=0))
+    # every front point is a lattice direction and its value there
+    for alpha, point in zip(front.alphas, front.points, strict=True):
+        i = int(np.flatnonzero((grid == alpha).all(axis=1))[0])
+        np.testing.assert_array_equal(point, points[i])
+
+
+def test_regret_is_zero_when_the_oracle_has_no_trade_off() -> None:
+    """A front of one point on the reference (hypervolume 0): no alpha can do better or worse."""
+    from sysfair.system.oracle import OracleFront
+
+    point = np.array([0.5, 0.8])
+    flat = OracleFront(
+        alphas=np.array([[0.5, 0.5]]),
+        points=point[None],
+        reference=point,
+        hypervolume=0.0,
+        max_utility=point,
+        alpha_max_utility=np.array([0.5, 0.5]),
+        max_der=point,
+        alpha_max_der=np.array([0.5, 0.5]),
+        resolution="test",
+    )
+    assert hypervolume_regret(flat, np.array([[0.9, 0.9]])) == 0.0
+    assert hypervolume_regret(flat, np.zeros((0, 2))) == 0.0

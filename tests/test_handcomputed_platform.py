@@ -4,6 +4,8 @@ absent groups, many alphas in one call, chunking, and the DER edge cases in batc
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -54,7 +56,8 @@ def test_utility_is_the_session_mean_not_the_mean_of_group_means() -> None:
     assert np.isnan(ev.group_utility[:, 2]).all()
     np.testing.assert_allclose(ev.der, [513 / 529, 0.96, 513 / 529], atol=EXACT)
     one = ev[1]  # indexing keeps the row as a batch of one
-    assert one.utility.shape == (1,) and one.utility[0] == pytest.approx(0.075, abs=EXACT)
+    assert one.utility.shape == one.der.shape == (1,) and one.group_utility.shape == (1, 3)
+    assert one.utility[0] == pytest.approx(0.075, abs=EXACT)
     assert one.der[0] == pytest.approx(0.96, abs=EXACT)
     np.testing.assert_allclose(one.group_utility[0, :2], [1 / 15, 0.1], atol=EXACT)
 
@@ -148,8 +151,19 @@ def test_der_batch_edge_cases_in_one_call() -> None:
 
 
 def test_group_means_batch_by_hand() -> None:
-    values = np.array([[1.0, 3.0, 2.0, 0.0, 4.0], [0.0, 0.0, 1.0, 1.0, 1.0]])
-    groups = np.array([0, 0, 1, 1, 0])
-    out = group_means(values=values, groups=groups, n_groups=3)
-    np.testing.assert_allclose(out[:, :2], [[8 / 3, 1.0], [1 / 3, 1.0]], atol=EXACT)
+    values = np.array([[1.0, 3.0, 2.0, 0.0, 4.0, 5.0], [0.0, 0.0, 1.0, 1.0, 1.0, 0.5]])
+    groups = np.array([0, 0, 1, 1, 0, 3])  # group 3 has one session, group 2 none
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an empty group is NaN, silently
+        out = group_means(values=values, groups=groups, n_groups=4)
+    np.testing.assert_allclose(out[:, [0, 1, 3]], [[8 / 3, 1.0, 5.0], [1 / 3, 1.0, 0.5]], atol=EXACT)
     assert np.isnan(out[:, 2]).all()
+
+
+def test_absent_groups_and_zero_totals_raise_no_warning() -> None:
+    """NaN for an absent group and DER 1 for all-zero means are defined results, not accidents."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(der_batch(np.array([[0.0, 0.0], [np.nan, 1.0]])), [1.0, np.nan])
+        ev = Platform(_unequal_log(), PREFS3).evaluate(np.array([1.0, 0.0]), np.array([0, 1, 2]))
+    assert np.isnan(ev.der[0]) and np.isnan(ev.group_utility[0, 1:]).all()
