@@ -136,10 +136,12 @@ def test_build_says_where_the_cache_is_and_reuses_it_from_another_folder(
     monkeypatch.chdir(tmp_path / "a")
     first = System.build(cfg)
     err = capsys.readouterr().err
-    assert f"CandidateLog cache folder: {(tmp_path / 'cache').resolve()}" in err and "built and cached" in err
+    assert f"CandidateLog cache folder: {(tmp_path / 'cache').resolve()}" in err
+    (entry,) = (tmp_path / "cache").glob("*.npz")  # built once, into the named folder
+    stamp = entry.stat().st_mtime_ns
     monkeypatch.chdir(tmp_path / "b")
     second = System.build(cfg)
-    assert "loaded from cache" in capsys.readouterr().err
+    assert [entry] == list((tmp_path / "cache").glob("*.npz")) and entry.stat().st_mtime_ns == stamp
     np.testing.assert_array_equal(first.log.scores, second.log.scores)
     assert first.cache_dir == (tmp_path / "cache").resolve()
 

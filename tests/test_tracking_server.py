@@ -13,6 +13,7 @@ import pytest
 from conftest import TINY
 from mlflow.tracking import MlflowClient
 
+from sysfair.experiment import record as rec
 from sysfair.experiment.runner import run_experiment
 
 pytestmark = pytest.mark.slow  # end to end: deselect with -m 'not slow'
@@ -66,7 +67,7 @@ def test_experiment_logs_to_a_loopback_server(compose_cfg, tmp_path: Path) -> No
         assert sum("mlflow.parentRunId" in r.data.tags for r in runs) == 2
         # the numbers made it through the server unchanged
         for key in ("best_der", "hypervolume"):
-            assert parent.data.metrics[f"{key}_mean"] == result.summary.loc[key, "mean"]
+            assert parent.data.metrics[rec.summary_metric(key, "mean")] == result.summary.loc[key, "mean"]
     finally:
         server.terminate()
         server.wait(timeout=30)
