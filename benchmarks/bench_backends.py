@@ -25,30 +25,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
+from bench_platform import PREFS, make_log  # one synthetic log for every benchmark
 
 from sysfair.experiment.config import TrialsConfig
 from sysfair.experiment.trials import TrialResult, iter_trials
 from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
-from sysfair.system.candidates import CandidateLog
 from sysfair.system.platform import Platform
 
-PREFS = np.array([[0.9, 0.1], [0.1, 0.9]])
 ENGINES = {"loky": None, "ray": "ray", "dask": "distributed"}
-
-
-def make_log(n_sessions: int, m: int = 20, seed: int = 0) -> CandidateLog:
-    rng = np.random.default_rng(seed)
-    scores = rng.random((n_sessions, m, 2), dtype=np.float32)
-    return CandidateLog(
-        scores=scores,
-        labels=(rng.random((n_sessions, m, 2), dtype=np.float32) < scores).astype(np.float32),
-        mask=np.ones((n_sessions, m), dtype=bool),
-        group=(rng.random(n_sessions) < 0.2).astype(np.int64),
-        session_features=np.zeros((n_sessions, 0), dtype=np.float32),
-        item_ids=np.zeros((n_sessions, m), dtype=np.int64),
-        label_names=("y1", "y2"),
-        n_groups=2,
-    )
 
 
 @contextmanager

@@ -27,26 +27,7 @@ import resource
 import time
 
 import numpy as np
-
-from sysfair.system.candidates import CandidateLog
-
-PREFS = np.array([[0.9, 0.1], [0.1, 0.9]])
-
-
-def make_log(n_sessions: int, m: int = 20, seed: int = 0) -> CandidateLog:
-    """Uniform float32 scores, Bernoulli(score) labels, 20% of sessions in group 1."""
-    rng = np.random.default_rng(seed)
-    scores = rng.random((n_sessions, m, 2), dtype=np.float32)
-    return CandidateLog(
-        scores=scores,
-        labels=(rng.random((n_sessions, m, 2), dtype=np.float32) < scores).astype(np.float32),
-        mask=np.ones((n_sessions, m), dtype=bool),
-        group=(rng.random(n_sessions) < 0.2).astype(np.int64),
-        session_features=np.zeros((n_sessions, 0), dtype=np.float32),
-        item_ids=np.zeros((n_sessions, m), dtype=np.int64),
-        label_names=("y1", "y2"),
-        n_groups=2,
-    )
+from bench_platform import PREFS, make_log  # one synthetic log for every benchmark
 
 
 def _rss_mb() -> float:
