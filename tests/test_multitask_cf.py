@@ -90,3 +90,42 @@ def test_config_checks() -> None:
         MultitaskCFConfig(validation_fraction=1.0).check()
     with pytest.raises(ConfigError, match="scorer.embedding_dim"):
         MultitaskCFConfig(embedding_dim=0).check()
+
+
+class _Terminal:
+    """A stderr that says it is a terminal, so tqdm's ``disable=None`` bars show."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+
+    def write(self, s: str) -> int:
+        self.text.append(s)
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_training_shows_a_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch, terminal: bool) -> None:
+    """Scorer training is the longest silent step of a first run: a bar per epoch / per label."""
+    from sysfair.scorers.configs import RandomForestConfig
+
+    data = _cf_data(n_users=20, n_items=10)
+    rows = np.arange(data.labels.shape[0])
+    err = _Terminal()
+    if not terminal:
+        err.isatty = lambda: False  # type: ignore[method-assign]
+    monkeypatch.setattr("sys.stderr", err)
+    cf_cfg = MultitaskCFConfig(max_epochs=3, n_threads=1)
+    cf = make_scorer(cf_cfg, seed=0).fit(data, rows)
+    forest = make_scorer(RandomForestConfig(n_estimators=2, n_jobs=1), seed=0).fit(data, rows)
+    shown = "".join(err.text)
+    assert ("training multitask_cf" in shown) == terminal
+    assert ("training random_forest" in shown) == terminal
+    assert ("0/3" in shown) == terminal  # epochs: up to max_epochs
+    assert ("0/2" in shown) == terminal  # one forest per label
+    assert len(cf.history_) <= 3 and len(forest.models_) == 2

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from sysfair.data.base import Interactions
 from sysfair.data.errors import DataError
@@ -121,7 +122,11 @@ class MultitaskCFScorer:
             gen = torch.Generator().manual_seed(self.seed)
             best, best_state, waited = np.inf, None, 0
             self.history_ = []
-            for _ in range(cfg.max_epochs):
+            # a bar on a terminal only (tqdm's disable=None): the first build trains for a minute
+            epochs = tqdm(
+                range(cfg.max_epochs), desc="training multitask_cf", unit="epoch", leave=False, disable=None
+            )
+            for _ in epochs:
                 net.train()
                 order = torch.randperm(train.size, generator=gen)
                 for start in range(0, train.size, cfg.batch_size):
@@ -136,6 +141,7 @@ class MultitaskCFScorer:
                 with torch.no_grad():
                     v = float(loss_fn(net(vu, vi, vf), vy))
                 self.history_.append(v)
+                epochs.set_postfix(val_loss=f"{v:.4f}", refresh=False)
                 if v < best - 1e-5:
                     best, waited = v, 0
                     best_state = {k: t.clone() for k, t in net.state_dict().items()}
@@ -143,6 +149,7 @@ class MultitaskCFScorer:
                     waited += 1
                     if waited >= cfg.patience:
                         break
+            epochs.close()
             if best_state is not None:
                 net.load_state_dict(best_state)
             with torch.no_grad():

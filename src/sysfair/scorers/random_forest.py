@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier
+from tqdm.auto import tqdm
 
 from sysfair.data.base import Interactions
 
@@ -20,7 +21,16 @@ class RandomForestScorer:
 
     def fit(self, data: Interactions, rows: np.ndarray) -> RandomForestScorer:
         self.models_ = []
-        for k, cols in enumerate(data.label_features):
+        labels = enumerate(data.label_features)
+        # a bar on a terminal only (tqdm's disable=None): one forest per label
+        for k, cols in tqdm(
+            labels,
+            desc="training random_forest",
+            unit="label",
+            total=data.n_labels,
+            leave=False,
+            disable=None,
+        ):
             model = RandomForestClassifier(
                 n_estimators=self.cfg.n_estimators,
                 max_depth=self.cfg.max_depth,
