@@ -21,6 +21,7 @@ def test_orient_pair_by_utility_and_by_name() -> None:
     assert orient_pair(pair=(2, 1), group_utility=utility) == (1, 2)  # tie: the lower id is group 0
     assert orient_pair(pair=(0, 1), group_utility=utility, disadvantaged=0) == (0, 1)
     assert orient_pair(pair=(0, 1), group_utility=utility, disadvantaged=2) == (1, 0)  # not in the pair
+    assert orient_pair(pair=(1, 2), group_utility=utility, disadvantaged=0) == (1, 2)  # not in it: auto
 
 
 def test_hand_computed_two_group_example_in_the_paper_orientation() -> None:

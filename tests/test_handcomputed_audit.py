@@ -316,6 +316,11 @@ def test_retrieval_gap_by_hand_when_the_bound_fails_and_when_it_is_uninformative
         term4=0.3,
     )
     assert zero.epsilon == 0.0 and not zero.informative and zero.holds
+    # epsilon = 0 exactly: the bound is 0 and says nothing, even where term (4) is negative
+    zero_negative = retrieval_gap(
+        quality=np.ones(4), is_other=other, weights=w, preference_other=np.array([0.2, 0.8]), term4=-0.3
+    )
+    assert zero_negative.lower_bound == 0.0 and zero_negative.holds
 
 
 # ---- Lemma 2.3 check on a pool where it fails and on one where it holds ------------------------------
