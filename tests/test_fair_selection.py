@@ -139,3 +139,33 @@ def test_fair_optimizers_default_to_the_papers_rule(name: str) -> None:
 def test_old_rule_names_get_a_clear_error(old: str) -> None:
     with pytest.raises(ConfigError, match=f"optimizer.select='{old}'.*is now '{old}_mean'"):
         FairEHVIConfig(select=old).check()
+
+
+def test_log_expected_improvement_tail_keeps_its_digits_on_both_sides_of_the_switch() -> None:
+    """log EI - log phi(z) = log(1 - t m(t)) (t = -z): compared on its own scale, to 1e-9, where
+    the direct formula (t <= 1e3) and the asymptotic series (t > 1e3) take over."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 80
+    for z in (-1.5, -37.0, -999.5, -1000.5, -3000.0):
+        exact = mpmath.log(mpmath.npdf(z) + z * mpmath.ncdf(z)) - mpmath.log(mpmath.npdf(z))
+        got = log_expected_improvement(torch.tensor([z], dtype=torch.float64), torch.tensor([1.0]), 0.0)
+        tail = float(got) + 0.5 * z**2 + 0.5 * math.log(2 * math.pi)
+        assert tail == pytest.approx(float(exact), abs=1e-8), z
+
+
+def test_nan_scores_are_served_last_and_unknown_rules_are_named() -> None:
+    class NanModel:
+        def posterior(self, X: torch.Tensor) -> StubPosterior:
+            post = StubPosterior(X[:, 0].round().long())
+            post.mean = post.mean.clone()
+            post.mean[:, 1] = torch.tensor([math.nan, -0.5, -0.2])[: len(X)]  # A's DER unknown
+            post.mean[:, 0] = torch.tensor([-1.0, -2.0, -3.0])[: len(X)]
+            return post
+
+    rng = np.random.default_rng(0)
+    order = selection_order("der_mean", NanModel(), CANDIDATES, BEST, rng)
+    assert order.tolist() == [2, 1, 0]
+    order = selection_order("utility_mean", NanModel(), CANDIDATES, BEST, rng)
+    assert order.tolist() == [0, 1, 2]
+    with pytest.raises(ValueError, match=r"optimizer.select='der'.*'der_improvement'"):
+        selection_order("der", NanModel(), CANDIDATES, BEST, rng)
