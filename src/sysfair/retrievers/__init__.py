@@ -8,14 +8,17 @@ dataclass in :mod:`sysfair.retrievers.configs` whose ``_target_`` names its clas
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from sysfair.checks import build
 from sysfair.retrievers.base import RetrievalInputs, top_m_per_session
 from sysfair.retrievers.configs import RETRIEVER_SCHEMAS
-from sysfair.retrievers.embedding_knn import EmbeddingKnnRetriever
-from sysfair.retrievers.random import RandomRetriever
-from sysfair.retrievers.single_label import SingleLabelRetriever
+
+if TYPE_CHECKING:
+    from sysfair.retrievers.embedding_knn import EmbeddingKnnRetriever
+    from sysfair.retrievers.random import RandomRetriever
+    from sysfair.retrievers.single_label import SingleLabelRetriever
 
 __all__ = [
     "RETRIEVER_SCHEMAS",
@@ -28,7 +31,20 @@ __all__ = [
     "top_m_per_session",
 ]
 
-Retriever = RandomRetriever | SingleLabelRetriever | EmbeddingKnnRetriever
+Retriever = Any  # an object with retrieve(session, n_sessions, rng, *, inputs=None) -> [S, m]
+
+# implementations load on first use: importing the package stays cheap
+_LAZY = {
+    "EmbeddingKnnRetriever": "sysfair.retrievers.embedding_knn",
+    "RandomRetriever": "sysfair.retrievers.random",
+    "SingleLabelRetriever": "sysfair.retrievers.single_label",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def make_retriever(cfg: Any) -> Retriever:

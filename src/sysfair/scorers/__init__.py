@@ -6,14 +6,29 @@ Every option of the ``scorer`` group is a config dataclass in :mod:`sysfair.scor
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from sysfair.checks import build
 from sysfair.scorers.configs import SCORER_SCHEMAS
-from sysfair.scorers.multitask_cf import MultitaskCFScorer
-from sysfair.scorers.random_forest import RandomForestScorer
+
+if TYPE_CHECKING:
+    from sysfair.scorers.multitask_cf import MultitaskCFScorer
+    from sysfair.scorers.random_forest import RandomForestScorer
 
 __all__ = ["SCORER_SCHEMAS", "MultitaskCFScorer", "RandomForestScorer", "make_scorer"]
+
+# implementations load on first use (torch, scikit-learn): importing the package stays cheap
+_LAZY = {
+    "MultitaskCFScorer": "sysfair.scorers.multitask_cf",
+    "RandomForestScorer": "sysfair.scorers.random_forest",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 Scorer = Any  # an object with fit(data, rows) -> self and the predictions the build step reads
 
