@@ -23,8 +23,8 @@ def group_means(
     """Mean of ``values [..., S]`` per group of ``groups [S]`` -> ``[..., n_groups]``; NaN if empty.
 
     ``weights [S]`` (optional, >= 0) gives a weighted mean; a group whose weights sum to 0 is NaN.
-    Each group's mean is numpy's mean of its own entries in their own dtype (the same bits as
-    ``values[sel].mean()``), returned as float64.
+    Each group's mean is numpy's mean of its own entries in their own dtype (for 1-D ``values``
+    the same bits as ``values[sel].mean()``), returned as float64.
     """
     values = np.asarray(values)
     groups = np.asarray(groups)
