@@ -14,7 +14,8 @@ import dataclasses
 import importlib
 from typing import Any, ClassVar, TypeVar
 
-from sysfair.checks.rules import check_declared, require
+from sysfair.checks.constraints import require
+from sysfair.checks.declared import check_declared
 from sysfair.errors import ConfigError
 
 __all__ = ["Checked", "build", "default_target", "locate", "option_name", "options", "register", "target_of"]

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from sysfair.checks import (
-    AnyOf,
+    AT_LEAST_1,
+    FINITE,
+    N_JOBS,
+    NON_NEGATIVE,
+    NON_NEGATIVE_INT,
+    POSITIVE,
     Checked,
     Each,
     Interval,
@@ -23,13 +28,6 @@ from sysfair.checks import (
     register,
     require,
 )
-
-AT_LEAST_1 = Interval(int, 1, None, closed="left")
-NON_NEGATIVE_INT = Interval(int, 0, None, closed="left")
-POSITIVE = Interval(float, 0, None, closed="neither")
-NON_NEGATIVE = Interval(float, 0, None, closed="left")
-FINITE = Interval(float, None, None)
-N_JOBS = AnyOf((Interval(int, None, -1), Interval(int, 1, None)), words="a non-zero integer (-1 = all cores)")
 
 
 @dataclass

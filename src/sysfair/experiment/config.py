@@ -16,6 +16,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sysfair.checks import (
+    AT_LEAST_1,
+    FINITE,
+    MAX_SEED,
+    N_JOBS,
+    NON_NEGATIVE,
+    SEED,
     AnyOf,
     Checked,
     Each,
@@ -34,10 +40,7 @@ from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
 from sysfair.retrievers.configs import RETRIEVER_SCHEMAS
 from sysfair.scorers.configs import SCORER_SCHEMAS
 
-MAX_SEED = 2**32 - 1  # numpy and scikit-learn seeds
-SEED = Interval(int, 0, MAX_SEED)
 MAX_WEIGHT = 1e6  # alpha*(g) only matters up to scale; larger weights overflow float32 utilities
-N_JOBS = AnyOf((Interval(int, None, -1), Interval(int, 1, None)), words="a non-zero integer (-1 = all cores)")
 
 
 @register
@@ -69,9 +72,7 @@ class PreferencesConfig(Checked):
             )
         ),
     )
-    prevalences: list[float] = param(
-        [0.8, 0.2], Length(2, None, "shares, one per group"), Each(Interval(float, 0, None))
-    )
+    prevalences: list[float] = param([0.8, 0.2], Length(2, None, "shares, one per group"), Each(NON_NEGATIVE))
     assignment: str = param("scrambled", Options(("scrambled", "attribute")))
 
     def check(self, n_labels: int | None = None) -> None:  # type: ignore[override]
@@ -111,15 +112,15 @@ class TrialsConfig(Checked):
     group: ClassVar[str] = "trials"
 
     name: str = "paper"
-    n_trials: int = param(20, Interval(int, 1, None))
-    n_iterations: int = param(20, Interval(int, 1, None))
+    n_trials: int = param(20, AT_LEAST_1)
+    n_iterations: int = param(20, AT_LEAST_1)
     # sessions sampled per iteration for the noisy observation
-    batch_size: int = param(500, Interval(int, 1, None))
+    batch_size: int = param(500, AT_LEAST_1)
     seed: int = param(0, SEED)
     n_jobs: int = param(-1, N_JOBS)  # parallel trials (joblib); -1 = all cores
     # (utility, DER) bounding the hypervolume; null: the worst achievable, read off the oracle
     reference_point: list[float] | None = param(
-        None, Length(2, 2, "numbers: (utility, DER)"), Each(Interval(float, None, None)), nullable=True
+        None, Length(2, 2, "numbers: (utility, DER)"), Each(FINITE), nullable=True
     )
     oracle: bool = True  # compute the exact Pareto front over alpha and each trial's HV regret
     # Where parallel trials run (sysfair.experiment.backends): loky (local processes, default),
