@@ -8,7 +8,7 @@ constants at the end are the rules many groups share (one definition each).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
@@ -30,7 +30,6 @@ __all__ = [
     "Interval",
     "Length",
     "Options",
-    "Satisfies",
     "Target",
     "plain",
     "require",
@@ -134,24 +133,6 @@ class Options(Constraint):
     @property
     def allowed(self) -> str:  # type: ignore[override]
         return f"one of {tuple(self.values)}"
-
-
-@dataclass(frozen=True)
-class Satisfies(Constraint):
-    """Any rule written as a predicate, with its own words."""
-
-    predicate: Callable[[Any], bool]
-    words: str
-
-    def ok(self, value: Any) -> bool:
-        try:
-            return bool(self.predicate(value))
-        except (TypeError, ValueError):
-            return False
-
-    @property
-    def allowed(self) -> str:  # type: ignore[override]
-        return self.words
 
 
 @dataclass(frozen=True)
