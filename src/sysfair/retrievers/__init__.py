@@ -8,10 +8,9 @@ dataclass in :mod:`sysfair.retrievers.configs` whose ``_target_`` names its clas
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
-from sysfair.checks import build
+from sysfair.checks import build, lazy_exports
 from sysfair.retrievers.base import RetrievalInputs, top_m_per_session
 from sysfair.retrievers.configs import RETRIEVER_SCHEMAS
 
@@ -34,17 +33,14 @@ __all__ = [
 Retriever = Any  # an object with retrieve(session, n_sessions, rng, *, inputs=None) -> [S, m]
 
 # implementations load on first use: importing the package stays cheap
-_LAZY = {
-    "EmbeddingKnnRetriever": "sysfair.retrievers.embedding_knn",
-    "RandomRetriever": "sysfair.retrievers.random",
-    "SingleLabelRetriever": "sysfair.retrievers.single_label",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "EmbeddingKnnRetriever": "sysfair.retrievers.embedding_knn.EmbeddingKnnRetriever",
+        "RandomRetriever": "sysfair.retrievers.random.RandomRetriever",
+        "SingleLabelRetriever": "sysfair.retrievers.single_label.SingleLabelRetriever",
+    },
+)
 
 
 def make_retriever(cfg: Any) -> Retriever:

@@ -6,10 +6,9 @@ Every option of the ``scorer`` group is a config dataclass in :mod:`sysfair.scor
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
-from sysfair.checks import build
+from sysfair.checks import build, lazy_exports
 from sysfair.scorers.configs import SCORER_SCHEMAS
 
 if TYPE_CHECKING:
@@ -19,16 +18,13 @@ if TYPE_CHECKING:
 __all__ = ["SCORER_SCHEMAS", "MultitaskCFScorer", "RandomForestScorer", "make_scorer"]
 
 # implementations load on first use (torch, scikit-learn): importing the package stays cheap
-_LAZY = {
-    "MultitaskCFScorer": "sysfair.scorers.multitask_cf",
-    "RandomForestScorer": "sysfair.scorers.random_forest",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "MultitaskCFScorer": "sysfair.scorers.multitask_cf.MultitaskCFScorer",
+        "RandomForestScorer": "sysfair.scorers.random_forest.RandomForestScorer",
+    },
+)
 
 Scorer = Any  # an object with fit(data, rows) -> self and the predictions the build step reads
 
