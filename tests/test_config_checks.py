@@ -15,13 +15,8 @@ from omegaconf import OmegaConf
 from sysfair.checks import Checked, Each, Interval, Options, param, plain, register
 from sysfair.data.configs import MovieLensConfig, SyntheticConfig
 from sysfair.errors import ConfigError
-from sysfair.experiment.config import (
-    PreferencesConfig,
-    TrialsConfig,
-    _batch_without_a_group,
-    check_config,
-    check_pool,
-)
+from sysfair.experiment.config import PreferencesConfig, TrialsConfig, check_config
+from sysfair.experiment.pool_checks import _batch_without_a_group, check_pool
 from sysfair.experiment.runner import run_experiment
 
 

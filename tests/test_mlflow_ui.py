@@ -5,16 +5,12 @@ experiment wrote, the README's runs-table address opened in a real headless brow
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import TINY
 from mlflow.tracking import MlflowClient
+from servers import serve_mlflow
 
 from sysfair.experiment.runner import run_experiment
 from sysfair.experiment.tracking import runs_url
@@ -27,12 +23,6 @@ needs_chromium = pytest.mark.skipif(
     reason="no headless browser: install Debian's chromium and chromium-driver "
     "(`apt-get install -y chromium chromium-driver`, as .ci/run does)",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_readme_gives_the_runs_table_address() -> None:
@@ -53,35 +43,8 @@ def test_runs_table_lists_parent_and_trials_in_a_headless_browser(compose_cfg, t
     client = MlflowClient(result.tracking_uri)
     names = [r.info.run_name for r in client.search_runs([result.experiment_id])]
     assert len(names) == 3
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlflow",
-            "server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--backend-store-uri",
-            result.tracking_uri,
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):  # up to 120 s for the server to come up on a busy machine
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise AssertionError("mlflow server did not start")
+    # up to 120 s for the server to come up on a busy machine
+    with serve_mlflow(result.tracking_uri, tmp_path, seconds=120) as base:
         # the README's address, with this server's port
         url = runs_url(base, result.experiment_id)
         parent = client.get_run(result.run_id).info.run_name
@@ -102,6 +65,3 @@ def test_runs_table_lists_parent_and_trials_in_a_headless_browser(compose_cfg, t
             WebDriverWait(driver, 60).until(lambda d: all(c in d.page_source for c in children))
         finally:
             driver.quit()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

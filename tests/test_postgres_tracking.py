@@ -12,19 +12,14 @@ import importlib.util
 import os
 import pwd
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from mlflow.tracking import MlflowClient
-
-REPO = Path(__file__).resolve().parents[1]
+from servers import free_port, run_sweep, serve_mlflow
 
 
 def _pg_bin() -> Path | None:
@@ -62,26 +57,6 @@ def _skip_reason() -> str | None:
 pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or "")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_http(url: str, seconds: float, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"{proc.args[:4]} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"{url} did not answer within {seconds} s")
-
-
 @pytest.fixture(scope="module")
 def postgres_uri() -> Iterator[str]:
     """A throw-away PostgreSQL server on 127.0.0.1 with an empty database ``mlflow``."""
@@ -92,7 +67,7 @@ def postgres_uri() -> Iterator[str]:
     base = Path(tempfile.mkdtemp(prefix="sysfair-pg-"))
     if prefix:
         shutil.chown(base, "postgres", "postgres")
-    data, port = base / "data", _free_port()
+    data, port = base / "data", free_port()
     pg_ctl = [*prefix, str(bindir / "pg_ctl"), "-D", str(data)]
     try:
         subprocess.run(
@@ -122,66 +97,19 @@ def postgres_uri() -> Iterator[str]:
 def mlflow_server(postgres_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """``mlflow server`` on loopback: runs in PostgreSQL, artifacts in a folder it serves."""
     folder = tmp_path_factory.mktemp("mlflow-server")
-    port = _free_port()
     artifacts = folder / "artifacts"
-    log = (folder / "server.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlflow",
-            "server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--backend-store-uri",
-            postgres_uri,
-            "--artifacts-destination",
-            str(artifacts),
-            "--workers",
-            "2",
-        ],
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    uri = f"http://127.0.0.1:{port}"
-    try:
-        _wait_http(f"{uri}/health", 180, server)  # creating the schema takes a while
-        yield uri, artifacts
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+    with (folder / "server.log").open("w") as log:
+        # creating the schema takes a while
+        with serve_mlflow(
+            postgres_uri, folder, artifacts=artifacts, workers=2, seconds=180, stderr=log
+        ) as uri:
+            yield uri, artifacts
 
 
 def test_parallel_sweep_loses_no_run(mlflow_server: tuple[str, Path], tmp_path: Path) -> None:
     """4 jobs at once (Hydra's joblib launcher) against one server on PostgreSQL: 4 + 12 runs arrive."""
     uri, artifacts = mlflow_server
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "run.py"),
-            "-m",
-            "hydra/launcher=joblib",
-            "hydra.launcher.n_jobs=4",
-            "optimizer=random,sobol",
-            "trials.seed=0,10",
-            "trials=smoke",
-            "trials.n_trials=3",
-            "trials.n_jobs=1",
-            "dataset.n_sessions=300",
-            "scorer.n_estimators=10",
-            "progress=false",
-            f"tracking.uri={uri}",
-            "tracking.experiment=postgres-sweep",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    proc = run_sweep(tmp_path, f"tracking.uri={uri}", "tracking.experiment=postgres-sweep")
     assert proc.returncode == 0, proc.stderr[-3000:]
     client = MlflowClient(uri)
     exp = client.get_experiment_by_name("postgres-sweep")

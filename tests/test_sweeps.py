@@ -11,6 +11,7 @@ import pytest
 from conftest import ML100K, needs_ml100k
 from hydra import compose, initialize_config_dir
 from mlflow.tracking import MlflowClient
+from servers import run_sweep
 
 from sysfair.cli.app import CONF_DIR
 
@@ -69,27 +70,7 @@ def test_smoke_sweep_runs_and_reports(tmp_path: Path, datasets: str) -> None:
 @pytest.mark.slow
 def test_parallel_jobs_share_one_sqlite_store(tmp_path: Path) -> None:
     """4 sweep jobs at once (joblib launcher) writing to one fresh SQLite store: no run lost."""
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "run.py"),
-            "-m",
-            "hydra/launcher=joblib",
-            "hydra.launcher.n_jobs=4",
-            "optimizer=random,sobol",
-            "trials.seed=0,10",
-            "trials=smoke",
-            "trials.n_trials=3",
-            "trials.n_jobs=1",
-            "dataset.n_sessions=300",
-            "scorer.n_estimators=10",
-            "progress=false",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    proc = run_sweep(tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     exp = client.get_experiment_by_name("sysfair")

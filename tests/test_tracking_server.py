@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import TINY
 from mlflow.tracking import MlflowClient
+from servers import serve_mlflow
 
 from sysfair.experiment import record as rec
 from sysfair.experiment.runner import run_experiment
@@ -19,44 +15,9 @@ from sysfair.experiment.runner import run_experiment
 pytestmark = pytest.mark.slow  # end to end: deselect with -m 'not slow'
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_experiment_logs_to_a_loopback_server(compose_cfg, tmp_path: Path) -> None:
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlflow",
-            "server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--backend-store-uri",
-            f"sqlite:///{tmp_path / 'server.db'}",
-            "--artifacts-destination",
-            str(tmp_path / "server-artifacts"),
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    uri = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):  # up to 60 s for the server to come up
-            try:
-                with urllib.request.urlopen(f"{uri}/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise AssertionError("mlflow server did not start")
+    backend = f"sqlite:///{tmp_path / 'server.db'}"
+    with serve_mlflow(backend, tmp_path, artifacts=tmp_path / "server-artifacts", seconds=120) as uri:
         result = run_experiment(compose_cfg(*TINY, f"tracking.uri={uri}"))
         client = MlflowClient(uri)
         parent = client.get_run(result.run_id)
@@ -68,6 +29,3 @@ def test_experiment_logs_to_a_loopback_server(compose_cfg, tmp_path: Path) -> No
         # the numbers made it through the server unchanged
         for key in ("best_der", "hypervolume"):
             assert parent.data.metrics[rec.summary_metric(key, "mean")] == result.summary.loc[key, "mean"]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -111,7 +111,7 @@ def read_experiment(
 # ----- adapters ------------------------------------------------------------------------------------
 def _from_trials(result: Any, cfg: SysfairConfig, names: tuple[str, ...]) -> ExperimentResults:
     """Tables from :class:`sysfair.experiment.runner.ExperimentResult` (the runner's return value)."""
-    from sysfair.system.pareto import pareto_mask
+    from sysfair.experiment.outputs import trial_table
 
     oracle = result.oracle
     given = cfg.trials.reference_point
@@ -122,18 +122,7 @@ def _from_trials(result: Any, cfg: SysfairConfig, names: tuple[str, ...]) -> Exp
         trial_rows.append(
             {"trial": r.index, "seed": r.seed, **{k: scores.get(k, np.nan) for k in TRIAL_COLUMNS}}
         )
-        table = pd.DataFrame(
-            {
-                "trial": r.index,
-                "iteration": np.arange(r.alphas.shape[0]),
-                **{f"alpha_{n}": r.alphas[:, k] for k, n in enumerate(names)},
-                "observed_utility": r.observed_utility,
-                "observed_der": r.observed_der,
-                "exact_utility": r.exact_utility,
-                "exact_der": r.exact_der,
-            }
-        )
-        table["on_observed_front"] = pareto_mask(table[["observed_utility", "observed_der"]].to_numpy())
+        table = trial_table(r, names)
         tables.append(table)
     trials = pd.DataFrame(trial_rows, columns=["trial", "seed", *TRIAL_COLUMNS])
     oracle_table = None

@@ -27,6 +27,7 @@ from sysfair.audit.propensity import fit_propensity, make_propensity_model, shar
 from sysfair.audit.retrieval import RetrievalGap, retrieval_gap, session_retrieval_quality
 from sysfair.audit.uncertainty import bootstrap_standard_errors
 from sysfair.system.candidates import CandidateLog
+from sysfair.system.groupwise import group_counts, group_means
 from sysfair.system.model_audit import model_audit
 from sysfair.system.platform import Platform
 
@@ -124,16 +125,16 @@ def audit_pairs(counts: np.ndarray, config: AuditConfig, group_utility: np.ndarr
 def _group_table(
     log: CandidateLog, group_utility: np.ndarray, quality: np.ndarray, model: pd.DataFrame
 ) -> pd.DataFrame:
-    counts = np.bincount(log.group, minlength=log.n_groups)
+    counts = group_counts(groups=log.group, n_groups=log.n_groups)
+    q_m = group_means(values=quality, groups=log.group, n_groups=log.n_groups)
     rows = []
     for g in range(log.n_groups):
-        sel = log.group == g
         row: dict[str, object] = {
             "group": g,
             "sessions": int(counts[g]),
             "prevalence": counts[g] / max(log.n_sessions, 1),
             "utility": float(group_utility[g]),
-            "q_m": float(quality[sel].mean()) if sel.any() else float("nan"),
+            "q_m": float(q_m[g]),
         }
         part = model[model["group"] == str(g)]
         for r in part.itertuples():
@@ -158,7 +159,7 @@ def audit_log(
     config.check(log.n_labels)
     prefs = np.asarray(preferences, dtype=np.float64)
     alpha = resolve_alpha(None if config.alpha is None else list(config.alpha), log.n_labels)
-    counts = np.bincount(log.group, minlength=log.n_groups)
+    counts = group_counts(groups=log.group, n_groups=log.n_groups)
     platform = Platform(log, prefs)
     ev = platform.evaluate(alpha)
     pairs = audit_pairs(counts, config, ev.group_utility[0])

@@ -1,40 +1,54 @@
 """Config checking and the option registry (foundation: every stage may import it).
 
-:mod:`sysfair.checks.rules`: declared constraints (:class:`Interval`, :class:`Options`, ...),
+:mod:`sysfair.checks.constraints`: constraints (:class:`Interval`, :class:`Options`, ...) and the
+rules many groups share (``AT_LEAST_1``, ``N_JOBS``, ``SEED``, ...). :mod:`sysfair.checks.declared`:
 :func:`param` to declare them next to a field's default, and the one checker that writes every
 message. :mod:`sysfair.checks.options`: the registry of every config group's options.
 """
 
 from __future__ import annotations
 
-from sysfair.checks.options import (
-    Checked,
-    build,
-    default_target,
-    locate,
-    option_name,
-    options,
-    register,
-    target_of,
-)
-from sysfair.checks.rules import (
+from sysfair.checks.constraints import (
+    AT_LEAST_1,
+    FINITE,
+    MAX_SEED,
+    N_JOBS,
+    NON_NEGATIVE,
+    NON_NEGATIVE_INT,
+    POSITIVE,
+    SEED,
     AnyOf,
     Constraint,
     Each,
     Interval,
     Length,
     Options,
-    Satisfies,
     Target,
-    check_declared,
-    check_value,
-    declaration,
-    param,
     plain,
     require,
 )
+from sysfair.checks.declared import check_declared, check_value, declaration, param
+from sysfair.checks.options import (
+    Checked,
+    build,
+    default_target,
+    lazy_exports,
+    locate,
+    option_name,
+    options,
+    register,
+    target_of,
+)
 
 __all__ = [
+    "AT_LEAST_1",
+    "FINITE",
+    "MAX_SEED",
+    "N_JOBS",
+    "NON_NEGATIVE",
+    "NON_NEGATIVE_INT",
+    "POSITIVE",
+    "SEED",
     "AnyOf",
     "Checked",
     "Constraint",
@@ -42,13 +56,13 @@ __all__ = [
     "Interval",
     "Length",
     "Options",
-    "Satisfies",
     "Target",
     "build",
     "check_declared",
     "check_value",
     "declaration",
     "default_target",
+    "lazy_exports",
     "locate",
     "option_name",
     "options",

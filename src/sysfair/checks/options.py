@@ -14,10 +14,21 @@ import dataclasses
 import importlib
 from typing import Any, ClassVar, TypeVar
 
-from sysfair.checks.rules import check_declared, require
+from sysfair.checks.constraints import require
+from sysfair.checks.declared import check_declared
 from sysfair.errors import ConfigError
 
-__all__ = ["Checked", "build", "default_target", "locate", "option_name", "options", "register", "target_of"]
+__all__ = [
+    "Checked",
+    "build",
+    "default_target",
+    "lazy_exports",
+    "locate",
+    "option_name",
+    "options",
+    "register",
+    "target_of",
+]
 
 T = TypeVar("T")
 
@@ -113,6 +124,18 @@ def locate(path: str) -> Any:
     if not hasattr(found, attr):
         raise ImportError(f"{module} has no attribute {attr!r}")
     return getattr(found, attr)
+
+
+def lazy_exports(package: str, names: dict[str, str]) -> Any:
+    """A module ``__getattr__`` (PEP 562) for ``package``: ``names`` maps a name to its dotted path,
+    located on first access, so importing the package does not import its implementations."""
+
+    def __getattr__(name: str) -> Any:
+        if name in names:
+            return locate(names[name])
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return __getattr__
 
 
 def build(cfg: Any, group: str) -> Any:

@@ -38,6 +38,11 @@ def _run(rest: list[str]) -> None:
             f"config folder {CONF_DIR} not found; install sysfair from a checkout with "
             "`pip install -e .` or run `python run.py` there"
         )
+    from sysfair.cli.help import app_help, wants_help
+
+    if wants_help(rest):  # Hydra's own --help takes seconds; same text
+        print(app_help(rest, conf_dir=CONF_DIR, job_name="app"))
+        return
     sys.argv = ["sysfair run", *rest]
     hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")(task)()
 

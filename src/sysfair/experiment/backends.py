@@ -22,7 +22,6 @@ main process alone writes to MLflow. Ray and Dask are optional
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sysfair.errors import SysfairError
+from sysfair.experiment.console import quiet
 
 __all__ = ["BACKENDS", "BackendMissing", "TrialBackend", "fetch", "trial_backend"]
 
@@ -129,18 +129,6 @@ def _ray(address: str | None, n_jobs: int, shipped: Any) -> Iterator[TrialBacken
 
 
 @contextmanager
-def _quiet(logger_name: str) -> Iterator[None]:
-    """Raise ``logger_name``'s level to WARNING for the block, then restore it."""
-    logger = logging.getLogger(logger_name)
-    level = logger.level
-    logger.setLevel(max(level, logging.WARNING))
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
-@contextmanager
 def _dask(address: str | None, n_jobs: int, shipped: Any) -> Iterator[TrialBackend]:
     distributed = _import("dask", "distributed")
     _import("dask", "joblib._dask")
@@ -153,7 +141,7 @@ def _dask(address: str | None, n_jobs: int, shipped: Any) -> Iterator[TrialBacke
             try:
                 client = distributed.default_client()
             except ValueError:  # no client yet: a local cluster of single-threaded processes
-                stack.enter_context(_quiet("distributed"))  # its INFO lines would flood the run's log
+                stack.enter_context(quiet("distributed"))  # its INFO lines would flood the run's log
                 cluster = stack.enter_context(
                     distributed.LocalCluster(
                         n_workers=_local_workers(n_jobs),

@@ -13,9 +13,13 @@ import importlib.util
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import numpy as np
-
 from sysfair.checks import (
+    AT_LEAST_1,
+    FINITE,
+    MAX_SEED,
+    N_JOBS,
+    NON_NEGATIVE,
+    SEED,
     AnyOf,
     Checked,
     Each,
@@ -30,14 +34,12 @@ from sysfair.checks import (
 )
 from sysfair.data.configs import DATASET_SCHEMAS
 from sysfair.errors import ConfigError
+from sysfair.experiment.pool_checks import check_pool  # noqa: F401  (re-exported: the runner imports it here)
 from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
 from sysfair.retrievers.configs import RETRIEVER_SCHEMAS
 from sysfair.scorers.configs import SCORER_SCHEMAS
 
-MAX_SEED = 2**32 - 1  # numpy and scikit-learn seeds
-SEED = Interval(int, 0, MAX_SEED)
 MAX_WEIGHT = 1e6  # alpha*(g) only matters up to scale; larger weights overflow float32 utilities
-N_JOBS = AnyOf((Interval(int, None, -1), Interval(int, 1, None)), words="a non-zero integer (-1 = all cores)")
 
 
 @register
@@ -69,9 +71,7 @@ class PreferencesConfig(Checked):
             )
         ),
     )
-    prevalences: list[float] = param(
-        [0.8, 0.2], Length(2, None, "shares, one per group"), Each(Interval(float, 0, None))
-    )
+    prevalences: list[float] = param([0.8, 0.2], Length(2, None, "shares, one per group"), Each(NON_NEGATIVE))
     assignment: str = param("scrambled", Options(("scrambled", "attribute")))
 
     def check(self, n_labels: int | None = None) -> None:  # type: ignore[override]
@@ -111,15 +111,15 @@ class TrialsConfig(Checked):
     group: ClassVar[str] = "trials"
 
     name: str = "paper"
-    n_trials: int = param(20, Interval(int, 1, None))
-    n_iterations: int = param(20, Interval(int, 1, None))
+    n_trials: int = param(20, AT_LEAST_1)
+    n_iterations: int = param(20, AT_LEAST_1)
     # sessions sampled per iteration for the noisy observation
-    batch_size: int = param(500, Interval(int, 1, None))
+    batch_size: int = param(500, AT_LEAST_1)
     seed: int = param(0, SEED)
     n_jobs: int = param(-1, N_JOBS)  # parallel trials (joblib); -1 = all cores
     # (utility, DER) bounding the hypervolume; null: the worst achievable, read off the oracle
     reference_point: list[float] | None = param(
-        None, Length(2, 2, "numbers: (utility, DER)"), Each(Interval(float, None, None)), nullable=True
+        None, Length(2, 2, "numbers: (utility, DER)"), Each(FINITE), nullable=True
     )
     oracle: bool = True  # compute the exact Pareto front over alpha and each trial's HV regret
     # Where parallel trials run (sysfair.experiment.backends): loky (local processes, default),
@@ -219,79 +219,3 @@ def check_config(cfg: Any) -> Any:
         k = cfg.dataset.n_labels
         require(label < k, "retriever.label", label, f"a label index in 0..{k - 1} (dataset.n_labels={k})")
     return cfg
-
-
-def check_pool(cfg: Any, pool: Any) -> None:
-    """Checks that need the serving pool: ``pool`` is its CandidateLog (or just its session count).
-
-    The batch must fit in the pool, every group must have sessions, and every batch of every trial
-    (the batches are known in advance: common random numbers) must hold a session of every group,
-    else that batch's DER is undefined; the error then names a batch size that works.
-    """
-    n_sessions = int(pool) if isinstance(pool, int | np.integer) else int(pool.n_sessions)
-    b = cfg.trials.batch_size
-    raise_pool = " or raise dataset.n_sessions" if hasattr(cfg.dataset, "n_sessions") else ""
-    require(
-        b <= n_sessions,
-        "trials.batch_size",
-        b,
-        f"at most the {n_sessions} sessions of the serving pool (lower trials.batch_size{raise_pool})",
-    )
-    group = getattr(pool, "group", None)
-    if group is None:
-        return
-    counts = np.bincount(np.asarray(group), minlength=len(cfg.preferences.prevalences))
-    for g, n in enumerate(counts):
-        require(
-            n > 0,
-            "preferences.prevalences",
-            list(cfg.preferences.prevalences),
-            f"shares that give every group sessions: group {g} has none of the {n_sessions} serving "
-            f"sessions (raise its share{raise_pool})",
-        )
-    missing = _batch_without_a_group(cfg.trials, np.asarray(group), len(counts), b)
-    if missing is None:
-        return
-    trial, iteration, g = missing
-    works = _smallest_working_batch(cfg.trials, np.asarray(group), len(counts), b, n_sessions)
-    fix = (
-        f"trials.batch_size={works} gives every group a session in every batch"
-        if works
-        else (f"no batch size up to the pool's {n_sessions} sessions does{raise_pool.replace(' or', '; ')}")
-    )
-    require(
-        False,
-        "trials.batch_size",
-        b,
-        f"a batch size whose batches hold every group: batch {iteration} of trial {trial} has no "
-        f"session of group {g}, so its DER is undefined; {fix}",
-    )
-
-
-def _batch_without_a_group(
-    trials: Any, group: np.ndarray, n_groups: int, b: int
-) -> tuple[int, int, int] | None:
-    """(trial, iteration, group) of the first batch of size ``b`` missing a group, or None."""
-    from sysfair.experiment.trials import trial_batches
-
-    for i in range(int(trials.n_trials)):
-        batches = trial_batches(int(trials.seed) + i, int(trials.n_iterations), b, group.size)
-        for t, batch in enumerate(batches):
-            present = np.bincount(group[batch], minlength=n_groups)
-            if (present == 0).any():
-                return i, t, int(np.argmin(present))
-    return None
-
-
-def _smallest_working_batch(trials: Any, group: np.ndarray, n_groups: int, b: int, n: int) -> int | None:
-    """The smallest batch size above ``b`` (binary search) whose batches all hold every group."""
-    if _batch_without_a_group(trials, group, n_groups, n) is not None:
-        return None
-    lo, hi = b, n  # lo fails, hi works
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if _batch_without_a_group(trials, group, n_groups, mid) is None:
-            hi = mid
-        else:
-            lo = mid
-    return hi

@@ -8,17 +8,15 @@ lock, so that experiments started at once on a new store do not race to create t
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
 import socket
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 from sysfair.errors import ConfigError
+from sysfair.experiment.console import quiet
 
 __all__ = ["KNOWN_SCHEMES", "check_tracking_uri", "prepare_store"]
 
@@ -83,21 +81,7 @@ def prepare_store(uri: str) -> None:
 
     path = Path(uri.removeprefix("sqlite:///"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(path) + ".init.lock"), _quiet("mlflow", "alembic"):
+    with FileLock(str(path) + ".init.lock"), quiet("mlflow", "alembic"):
         from mlflow.tracking import MlflowClient
 
         MlflowClient(tracking_uri=uri).search_experiments(max_results=1)
-
-
-@contextlib.contextmanager
-def _quiet(*names: str) -> Iterator[None]:
-    """Keep MLflow's table-creation INFO lines off the console (an error stays one line)."""
-    loggers = [logging.getLogger(name) for name in names]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        for lg, level in zip(loggers, levels, strict=True):
-            lg.setLevel(level)

@@ -20,9 +20,11 @@ from sysfair.experiment import record as rec
 
 __all__ = [
     "MlflowLogger",
+    "RetryingClient",
     "default_uri",
     "flatten",
     "git_commit",
+    "is_locked",
     "process_tags",
     "runs_url",
     "standard_tags",
@@ -104,15 +106,21 @@ def _artifact_root(uri: str) -> str | None:
     return None
 
 
-class _RetryingClient:
+def is_locked(exc: BaseException) -> bool:
+    """Whether ``exc`` says a SQLite store was locked by another writer (worth a retry)."""
+    return "database is locked" in str(exc) or "database table is locked" in str(exc)
+
+
+class RetryingClient:
     """Forwards to :class:`MlflowClient`, retrying calls that hit a locked SQLite store.
 
-    Several processes writing to one SQLite file (parallel sweep jobs) can briefly lock it; each
-    call is retried with exponential back-off (0.1 s doubling, up to ~25 s in all).
+    Several processes writing to one SQLite file (parallel sweep jobs, two study processes) can
+    briefly lock it; each call is retried ``attempts`` times with exponential back-off from
+    ``delay`` seconds (defaults: 0.1 s doubling, up to ~25 s in all).
     """
 
-    def __init__(self, client: MlflowClient, attempts: int = 9) -> None:
-        self._client, self._attempts = client, attempts
+    def __init__(self, client: MlflowClient, attempts: int = 9, delay: float = 0.1) -> None:
+        self._client, self._attempts, self._delay = client, attempts, delay
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self._client, name)
@@ -122,9 +130,9 @@ class _RetryingClient:
                 try:
                     return method(*args, **kwargs)
                 except Exception as exc:  # MlflowException or sqlalchemy OperationalError
-                    if "database is locked" not in str(exc) or attempt == self._attempts - 1:
+                    if not is_locked(exc) or attempt == self._attempts - 1:
                         raise
-                    time.sleep(0.1 * 2**attempt)
+                    time.sleep(self._delay * 2**attempt)
             raise AssertionError("unreachable")
 
         return call
@@ -135,7 +143,7 @@ class MlflowLogger:
 
     def __init__(self, uri: str, experiment: str) -> None:
         self.uri = uri
-        self.client = _RetryingClient(MlflowClient(tracking_uri=uri))
+        self.client = RetryingClient(MlflowClient(tracking_uri=uri))
         found = self.client.get_experiment_by_name(experiment)
         if found is None:
             try:

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from sysfair.checks import (
+    AT_LEAST_1,
+    FINITE,
+    NON_NEGATIVE,
+    NON_NEGATIVE_INT,
+    POSITIVE,
     AnyOf,
     Checked,
     Each,
@@ -33,9 +38,6 @@ SELECTION_RULES = ("der_improvement", "utility_improvement", "random", "der_mean
 HVI_ALGORITHMS = ("sweep", "inclusion_exclusion")
 ACQ_OPTIMIZERS = ("grid", "optimize_acqf")
 
-AT_LEAST_1 = Interval(int, 1, None, closed="left")
-NON_NEGATIVE = Interval(float, 0, None, closed="left")
-
 
 @dataclass
 class OptimizerConfig(Checked):
@@ -46,7 +48,7 @@ class OptimizerConfig(Checked):
     name: str = "?"
     _target_: str = param("?", Target())  # the ask/tell class
     lower: float = param(0.0, NON_NEGATIVE)  # alpha >= 0
-    upper: float = param(1.0, Interval(float, 0, None, closed="neither"))
+    upper: float = param(1.0, POSITIVE)
 
     def check_consistency(self) -> None:
         require(
@@ -108,7 +110,7 @@ class BayesConfig(SearchSpaceConfig):
     )
     mc_samples: int = param(128, AT_LEAST_1)
     warm_start: bool = True
-    warm_maxiter: int = param(0, Interval(int, 0, None))
+    warm_maxiter: int = param(0, NON_NEGATIVE_INT)
     duplicate_tol: float = param(1e-3, NON_NEGATIVE)
 
     def check_consistency(self) -> None:
@@ -168,7 +170,7 @@ class FairConfig(BayesConfig):
 
     select: str = param("der_improvement", Options(SELECTION_RULES))
     reference: list[float] | None = param(
-        None, Length(2, 2, "numbers: [utility, DER]"), Each(Interval(float, None, None)), nullable=True
+        None, Length(2, 2, "numbers: [utility, DER]"), Each(FINITE), nullable=True
     )
     reference_margin: float = param(0.1, NON_NEGATIVE)
 

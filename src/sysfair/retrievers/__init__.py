@@ -8,14 +8,16 @@ dataclass in :mod:`sysfair.retrievers.configs` whose ``_target_`` names its clas
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sysfair.checks import build
+from sysfair.checks import build, lazy_exports
 from sysfair.retrievers.base import RetrievalInputs, top_m_per_session
 from sysfair.retrievers.configs import RETRIEVER_SCHEMAS
-from sysfair.retrievers.embedding_knn import EmbeddingKnnRetriever
-from sysfair.retrievers.random import RandomRetriever
-from sysfair.retrievers.single_label import SingleLabelRetriever
+
+if TYPE_CHECKING:
+    from sysfair.retrievers.embedding_knn import EmbeddingKnnRetriever
+    from sysfair.retrievers.random import RandomRetriever
+    from sysfair.retrievers.single_label import SingleLabelRetriever
 
 __all__ = [
     "RETRIEVER_SCHEMAS",
@@ -28,7 +30,17 @@ __all__ = [
     "top_m_per_session",
 ]
 
-Retriever = RandomRetriever | SingleLabelRetriever | EmbeddingKnnRetriever
+Retriever = Any  # an object with retrieve(session, n_sessions, rng, *, inputs=None) -> [S, m]
+
+# implementations load on first use: importing the package stays cheap
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "EmbeddingKnnRetriever": "sysfair.retrievers.embedding_knn.EmbeddingKnnRetriever",
+        "RandomRetriever": "sysfair.retrievers.random.RandomRetriever",
+        "SingleLabelRetriever": "sysfair.retrievers.single_label.SingleLabelRetriever",
+    },
+)
 
 
 def make_retriever(cfg: Any) -> Retriever:

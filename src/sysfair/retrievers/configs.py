@@ -10,7 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from sysfair.checks import Checked, Interval, Options, Target, options, param, register
+from sysfair.checks import (
+    AT_LEAST_1,
+    NON_NEGATIVE_INT,
+    POSITIVE,
+    Checked,
+    Options,
+    Target,
+    options,
+    param,
+    register,
+)
 
 
 @dataclass
@@ -21,7 +31,7 @@ class RetrieverConfig(Checked):
 
     name: str = "?"
     _target_: str = param("?", Target())  # the retriever class, built as cls(cfg)
-    m: int = param(20, Interval(int, 1, None, closed="left"))
+    m: int = param(20, AT_LEAST_1)
 
 
 @register
@@ -45,7 +55,7 @@ class SingleLabelRetrieverConfig(RetrieverConfig):
     name: str = "single_label"
     _target_: str = "sysfair.retrievers.single_label.SingleLabelRetriever"
     # index of the label whose scorer ranks the corpus (0 = first label)
-    label: int = param(0, Interval(int, 0, None, closed="left"))
+    label: int = param(0, NON_NEGATIVE_INT)
 
 
 @register
@@ -63,7 +73,7 @@ class EmbeddingKnnRetrieverConfig(RetrieverConfig):
     item_embedding: str = param("projection", Options(("projection", "aligned")))
     normalize: bool = False  # true: cosine similarity instead of the inner product
     # L2 penalty of the projection, relative to the mean feature variance
-    ridge: float = param(1.0, Interval(float, 0, None, closed="neither"))
+    ridge: float = param(1.0, POSITIVE)
 
 
 # name -> schema of every registered retriever option (live: options registered later appear here)

@@ -6,14 +6,25 @@ Every option of the ``scorer`` group is a config dataclass in :mod:`sysfair.scor
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sysfair.checks import build
+from sysfair.checks import build, lazy_exports
 from sysfair.scorers.configs import SCORER_SCHEMAS
-from sysfair.scorers.multitask_cf import MultitaskCFScorer
-from sysfair.scorers.random_forest import RandomForestScorer
+
+if TYPE_CHECKING:
+    from sysfair.scorers.multitask_cf import MultitaskCFScorer
+    from sysfair.scorers.random_forest import RandomForestScorer
 
 __all__ = ["SCORER_SCHEMAS", "MultitaskCFScorer", "RandomForestScorer", "make_scorer"]
+
+# implementations load on first use (torch, scikit-learn): importing the package stays cheap
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "MultitaskCFScorer": "sysfair.scorers.multitask_cf.MultitaskCFScorer",
+        "RandomForestScorer": "sysfair.scorers.random_forest.RandomForestScorer",
+    },
+)
 
 Scorer = Any  # an object with fit(data, rows) -> self and the predictions the build step reads
 

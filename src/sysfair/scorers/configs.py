@@ -9,10 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from sysfair.checks import AnyOf, Checked, Interval, Target, options, param, register
-
-AT_LEAST_1 = Interval(int, 1, None, closed="left")
-N_JOBS = AnyOf((Interval(int, None, -1), Interval(int, 1, None)), words="a non-zero integer (-1 = all cores)")
+from sysfair.checks import (
+    AT_LEAST_1,
+    N_JOBS,
+    NON_NEGATIVE,
+    POSITIVE,
+    Checked,
+    Interval,
+    Target,
+    options,
+    param,
+    register,
+)
 
 
 @dataclass
@@ -49,8 +57,8 @@ class MultitaskCFConfig(ScorerConfig):
     embedding_dim: int = param(32, AT_LEAST_1)
     hidden: int = param(32, AT_LEAST_1)  # units of each label's hidden layer
     use_features: bool = False  # also feed each head its standardised label_features columns
-    learning_rate: float = param(0.01, Interval(float, 0, None, closed="neither"))
-    weight_decay: float = param(1e-5, Interval(float, 0, None, closed="left"))
+    learning_rate: float = param(0.01, POSITIVE)
+    weight_decay: float = param(1e-5, NON_NEGATIVE)
     batch_size: int = param(4096, AT_LEAST_1)
     max_epochs: int = param(50, AT_LEAST_1)
     patience: int = param(3, AT_LEAST_1)  # epochs without validation improvement before stopping

@@ -7,11 +7,14 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+import numpy as np
+
 from sysfair.checks import require
 from sysfair.errors import SysfairError
 from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS, FairNEHVIConfig
+from sysfair.optimizers.space import AlphaSpace
 
-__all__ = ["STUDY_OPTIMIZERS", "StudyConfig", "StudyError", "optimizer_config"]
+__all__ = ["STUDY_OPTIMIZERS", "StudyConfig", "StudyError", "optimizer_config", "search_space"]
 
 # Optimizers a study can run: the Fair-BO variants propose a joint batch of q arms per round
 # (sysfair.study.propose); sobol and random draw q points independently of the observations.
@@ -97,3 +100,11 @@ class StudyConfig:
         known = {f.name for f in fields(OPTIMIZER_SCHEMAS[opt["name"]])}
         optimizer = OPTIMIZER_SCHEMAS[opt["name"]](**{k: v for k, v in opt.items() if k in known})
         return cls(optimizer=optimizer, **data)
+
+
+def search_space(optimizer: Any, n_labels: int) -> AlphaSpace:
+    """The study's search space: the optimizer's (``random``: the whole box, no floor)."""
+    bounds = np.array([[optimizer.lower] * n_labels, [optimizer.upper] * n_labels], dtype=np.float64)
+    if optimizer.name == "random":
+        return AlphaSpace(bounds, "box", 0.0)
+    return AlphaSpace(bounds, optimizer.space, optimizer.floor)

@@ -51,7 +51,7 @@ from sysfair.optimizers.acquisition import qExpectedHypervolumeImprovement2D
 from sysfair.optimizers.gp import DTYPE, FIT_ERRORS, JITTERS, count_warnings, jitter
 from sysfair.optimizers.space import AlphaSpace
 
-__all__ = ["Proposal", "propose_round", "search_space"]
+__all__ = ["Proposal", "propose_round"]
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +61,6 @@ class Proposal:
     u: np.ndarray  # [D] point of the search cube
     alpha: np.ndarray  # [K]
     source: str  # "sobol", "random", or the acquisition's name
-
-
-def search_space(optimizer: Any, n_labels: int) -> AlphaSpace:
-    """The study's search space: the optimizer's (``random``: the whole box, no floor)."""
-    bounds = np.array([[optimizer.lower] * n_labels, [optimizer.upper] * n_labels], dtype=np.float64)
-    if optimizer.name == "random":
-        return AlphaSpace(bounds, "box", 0.0)
-    return AlphaSpace(bounds, optimizer.space, optimizer.floor)
 
 
 def _quasi_random(space: AlphaSpace, optimizer: Any, seed: int, index: int, n: int) -> list[np.ndarray]:

@@ -31,6 +31,7 @@ from mlflow.entities import Metric, Param, RunTag, ViewType
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from sysfair.experiment.tracking import RetryingClient
 from sysfair.study.config import StudyConfig, StudyError
 
 __all__ = ["ArmRecord", "StudyStore", "experiment_name"]
@@ -57,38 +58,12 @@ class ArmRecord:
     told: dict[str, Any] | None  # group_utility, group_sessions, group_variance ([G] lists or None)
 
 
-def _locked(exc: Exception) -> bool:
-    return "database is locked" in str(exc) or "database table is locked" in str(exc)
-
-
-class _Retrying:
-    """Forwards to MlflowClient; a call hitting a locked SQLite file is retried (0.05 s doubling, ~25 s)."""
-
-    def __init__(self, client: MlflowClient, attempts: int = 10) -> None:
-        self._client, self._attempts = client, attempts
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._client, name)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            for attempt in range(self._attempts):
-                try:
-                    return method(*args, **kwargs)
-                except Exception as exc:  # MlflowException or sqlalchemy OperationalError
-                    if not _locked(exc) or attempt == self._attempts - 1:
-                        raise
-                    time.sleep(0.05 * 2**attempt)
-            raise AssertionError("unreachable")
-
-        return call
-
-
 class StudyStore:
     """Reads and writes one study in the MLflow store at ``tracking_uri``."""
 
     def __init__(self, tracking_uri: str, name: str) -> None:
         self.tracking_uri, self.name = tracking_uri, name
-        self.client = _Retrying(MlflowClient(tracking_uri=tracking_uri))
+        self.client = RetryingClient(MlflowClient(tracking_uri=tracking_uri), attempts=10, delay=0.05)
         self._experiment_id: str | None = None
         self._study_run: str | None = None
 

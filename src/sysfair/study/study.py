@@ -21,36 +21,25 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sysfair.study.config import StudyConfig, StudyError, optimizer_config
+from sysfair.study.config import StudyConfig, StudyError, optimizer_config, search_space
+from sysfair.study.inputs import GroupValues, checked_tell
 from sysfair.study.noise import ArmEstimate, arm_estimate
-from sysfair.study.propose import propose_round, search_space
 from sysfair.study.store import ArmRecord, StudyStore
+from sysfair.study.tables import arms_table, front_table, status_table
 
 __all__ = ["Study", "default_tracking_uri"]
-
-GroupValues = Mapping[str, float] | Sequence[float]
 
 
 def default_tracking_uri() -> str:
     """``sqlite:///<current folder>/mlflow.db``, the store ``sysfair run`` uses by default."""
     return f"sqlite:///{(Path.cwd() / 'mlflow.db').as_posix()}"
-
-
-def _front_mask(points: np.ndarray) -> np.ndarray:
-    """``[N, 2]`` -> ``[N]`` True where no other row is >= in both and > in one (both maximised)."""
-    n = points.shape[0]
-    keep = np.ones(n, dtype=bool)
-    for i in range(n):
-        ge = (points >= points[i]).all(axis=1) & (points > points[i]).any(axis=1)
-        keep[i] = not ge.any()
-    return keep
 
 
 class Study:
@@ -139,6 +128,8 @@ class Study:
             np.array([r[2] for r in rows], dtype=np.float64).reshape(-1, 2),
         )
         pending_u = np.array([a.u for a in arms if a.told is None], dtype=np.float64).reshape(-1, dim)
+        from sysfair.study.propose import propose_round  # torch and BoTorch: loaded on the first ask
+
         proposals, _ = propose_round(
             self.config.optimizer, self.space, self.config.seed, asked_u, told_data, pending_u, int(n_arms)
         )
@@ -158,78 +149,6 @@ class Study:
             }
         )
 
-    def _group_vector(self, what: str, values: GroupValues | None, arm: str) -> np.ndarray | None:
-        """``values`` (by group name, or a list in the study's group order) as ``[G]`` floats."""
-        if values is None:
-            return None
-        groups = list(self.config.groups)
-        if isinstance(values, Mapping):
-            by_name = {str(k): v for k, v in values.items()}
-            names = list(by_name)
-            unknown = [g for g in names if g not in groups]
-            if unknown:
-                raise StudyError(
-                    f"{what}: group {unknown[0]!r} is not a group of study {self.name!r} "
-                    f"(groups: {', '.join(groups)}); nothing recorded for arm {arm!r}"
-                )
-            missing = [g for g in groups if g not in names]
-            if missing:
-                raise StudyError(
-                    f"{what}: no value for group {missing[0]!r}; give every group of study {self.name!r} "
-                    f"({', '.join(groups)}); nothing recorded for arm {arm!r}"
-                )
-            raw = [by_name[g] for g in groups]
-        else:
-            raw = list(values)
-            if len(raw) != len(groups):
-                raise StudyError(
-                    f"{what}: {len(raw)} values for the {len(groups)} groups of study {self.name!r} "
-                    f"({', '.join(groups)}, in this order); nothing recorded for arm {arm!r}"
-                )
-        try:
-            return np.array([float(v) for v in raw], dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise StudyError(f"{what}={raw!r}: numbers expected; nothing recorded for arm {arm!r}") from exc
-
-    def _checked(
-        self,
-        arm: str,
-        group_utility: GroupValues,
-        group_sessions: GroupValues,
-        group_variance: GroupValues | None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        groups = list(self.config.groups)
-        u = self._group_vector("group_utility", group_utility, arm)
-        n = self._group_vector("group_sessions", group_sessions, arm)
-        v = self._group_vector("group_variance", group_variance, arm)
-        assert u is not None and n is not None
-        for g, x in zip(groups, u.tolist(), strict=True):
-            if not math.isfinite(x) or x < 0:
-                raise StudyError(
-                    f"group_utility[{g!r}]={x!r} is not allowed: a finite mean utility >= 0 (DER needs "
-                    f"non-negative utilities); nothing recorded for arm {arm!r}"
-                )
-            if v is None and x > self.config.utility_max:
-                raise StudyError(
-                    f"group_utility[{g!r}]={x!r} exceeds the study's utility_max={self.config.utility_max}, "
-                    "which bounds the variance when none is given: pass group_variance; nothing recorded "
-                    f"for arm {arm!r}"
-                )
-        for g, x in zip(groups, n.tolist(), strict=True):
-            if not math.isfinite(x) or x < 1 or x != int(x):
-                raise StudyError(
-                    f"group_sessions[{g!r}]={x!r} is not allowed: a whole number of sessions >= 1 (a group "
-                    f"with no sessions has no utility to report); nothing recorded for arm {arm!r}"
-                )
-        if v is not None:
-            for g, x in zip(groups, v.tolist(), strict=True):
-                if not math.isfinite(x) or x < 0:
-                    raise StudyError(
-                        f"group_variance[{g!r}]={x!r} is not allowed: a finite variance >= 0 of the session "
-                        f"utilities; nothing recorded for arm {arm!r}"
-                    )
-        return u, n, v
-
     def tell(
         self,
         arm: str,
@@ -246,7 +165,7 @@ class Study:
         or a list in the study's group order. Any invalid input raises :class:`StudyError` and
         records nothing; of two processes telling the same arm, exactly one succeeds.
         """
-        u, n, v = self._checked(str(arm), group_utility, group_sessions, group_variance)
+        u, n, v = checked_tell(self.config, str(arm), group_utility, group_sessions, group_variance)
         arms = {a.arm: a for a in self._store.arms()}
         record = arms.get(str(arm))
         if record is None:
@@ -278,69 +197,12 @@ class Study:
     # ----- reading -------------------------------------------------------------------------------
     def arms(self) -> pd.DataFrame:
         """Every arm: id, round, alpha, source, told, and (once told) its estimates and per-group data."""
-        labels, groups = list(self.config.labels), list(self.config.groups)
-        rows = []
-        for a in self._store.arms():
-            row: dict[str, Any] = {"arm": a.arm, "round": a.round}
-            row.update({f"alpha_{k}": x for k, x in zip(labels, a.alpha, strict=True)})
-            row.update({"source": a.source, "told": a.told is not None})
-            e = self._estimate(a) if a.told is not None else None
-            row.update(
-                {
-                    "utility": e.utility if e else np.nan,
-                    "utility_se": math.sqrt(e.utility_variance) if e else np.nan,
-                    "der": e.der if e else np.nan,
-                    "der_se": math.sqrt(e.der_variance) if e else np.nan,
-                    "sessions": float(e.group_sessions.sum()) if e else np.nan,
-                    "variance_bounded": e.variance_bounded if e else None,
-                }
-            )
-            for j, g in enumerate(groups):
-                row[f"utility_{g}"] = float(e.group_utility[j]) if e else np.nan
-                row[f"sessions_{g}"] = float(e.group_sessions[j]) if e else np.nan
-            rows.append(row)
-        columns = [
-            "arm",
-            "round",
-            *[f"alpha_{k}" for k in labels],
-            "source",
-            "told",
-            "utility",
-            "utility_se",
-            "der",
-            "der_se",
-            "sessions",
-            "variance_bounded",
-            *[c for g in groups for c in (f"utility_{g}", f"sessions_{g}")],
-        ]
-        return pd.DataFrame(rows, columns=columns)
+        return arms_table(self._store.arms(), self.config, self._estimate)
 
     def front(self) -> pd.DataFrame:
         """The told arms whose estimated (utility, DER) no other told arm dominates, by utility."""
-        table = self.arms()
-        told = table[table["told"]].reset_index(drop=True)
-        if told.empty:
-            return told
-        keep = _front_mask(told[["utility", "der"]].to_numpy(dtype=np.float64))
-        return told[keep].sort_values("utility", ignore_index=True)
+        return front_table(self.arms())
 
     def status(self) -> pd.DataFrame:
         """One row per round: arms asked, told, pending, sessions observed, best estimates so far."""
-        table = self.arms()
-        rows = []
-        for r, part in table.groupby("round", sort=True):
-            told = part[part["told"]]
-            upto = table[(table["round"] <= r) & table["told"]]
-            rows.append(
-                {
-                    "round": int(r),
-                    "arms": len(part),
-                    "told": len(told),
-                    "pending": len(part) - len(told),
-                    "sessions": float(told["sessions"].sum()),
-                    "best_utility_so_far": float(upto["utility"].max()) if len(upto) else np.nan,
-                    "best_der_so_far": float(upto["der"].max()) if len(upto) else np.nan,
-                }
-            )
-        columns = ["round", "arms", "told", "pending", "sessions", "best_utility_so_far", "best_der_so_far"]
-        return pd.DataFrame(rows, columns=columns)
+        return status_table(self.arms())

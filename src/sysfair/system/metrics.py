@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sysfair.system.groupwise import group_means  # re-exported: metrics over plain arrays
+
 __all__ = ["der", "der_batch", "group_means"]
 
 
@@ -41,13 +43,3 @@ def der_batch(group_utility: np.ndarray) -> np.ndarray:
 def der(*, group_utility: np.ndarray) -> float:
     """DER of one vector of group means ``[G]``; see :func:`der_batch` for the edge cases."""
     return float(der_batch(np.asarray(group_utility, dtype=np.float64)))
-
-
-def group_means(*, values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
-    """Mean of ``values [..., S]`` per group of ``groups [S]`` -> ``[..., n_groups]`` (NaN if empty)."""
-    values = np.asarray(values, dtype=np.float64)
-    onehot = np.zeros((groups.shape[0], n_groups))
-    onehot[np.arange(groups.shape[0]), groups] = 1.0
-    counts = onehot.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (values @ onehot) / np.where(counts > 0, counts, np.nan)

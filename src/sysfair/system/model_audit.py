@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from sysfair.system.candidates import CandidateLog
+from sysfair.system.groupwise import group_counts, group_gap, group_means
 
 __all__ = [
     "expected_calibration_error",
@@ -77,31 +78,38 @@ def model_audit(log: CandidateLog, *, n_bins: int = 10) -> pd.DataFrame:
     """
     mask = log.mask
     group = np.broadcast_to(log.group[:, None], mask.shape)[mask]
+    everyone = np.zeros(group.size, dtype=np.intp)  # the "all" row: one group of every candidate
+    sessions = [log.n_sessions, *group_counts(groups=log.group, n_groups=log.n_groups).tolist()]
+    candidates = [group.size, *group_counts(groups=group, n_groups=log.n_groups).tolist()]
+    names = ["all", *map(str, range(log.n_groups))]
     n_s = max(log.n_sessions, 1)
     rows = []
     for k, name in enumerate(log.label_names):
         y, s = log.labels[..., k][mask], log.scores[..., k][mask]
-        parts = [("all", np.ones(y.size, dtype=bool), log.n_sessions)]
-        parts += [(str(g), group == g, int((log.group == g).sum())) for g in range(log.n_groups)]
-        for gname, sel, sessions in parts:
+        means = {}
+        for column, values in (("positive_rate", y), ("mean_score", s)):
+            overall = group_means(values=values, groups=everyone, n_groups=1)
+            means[column] = np.r_[overall, group_means(values=values, groups=group, n_groups=log.n_groups)]
+        sels = [np.ones(y.size, dtype=bool), *(group == g for g in range(log.n_groups))]
+        auc = [roc_auc(y_true=y[sel], y_score=s[sel]) for sel in sels]
+        ece = [expected_calibration_error(y_true=y[sel], y_prob=s[sel], n_bins=n_bins) for sel in sels]
+        auc_gap = group_gap(means=np.array(auc[1:]))
+        for i, gname in enumerate(names):
             rows.append(
                 {
                     "label": name,
                     "group": gname,
-                    "sessions": sessions,
-                    "candidates": int(sel.sum()),
-                    "prevalence": sessions / n_s,
-                    "positive_rate": float(y[sel].mean()) if sel.any() else float("nan"),
-                    "mean_score": float(s[sel].mean()) if sel.any() else float("nan"),
-                    "auc": roc_auc(y_true=y[sel], y_score=s[sel]),
-                    "ece": expected_calibration_error(y_true=y[sel], y_prob=s[sel], n_bins=n_bins),
+                    "sessions": sessions[i],
+                    "candidates": candidates[i],
+                    "prevalence": sessions[i] / n_s,
+                    "positive_rate": float(means["positive_rate"][i]),
+                    "mean_score": float(means["mean_score"][i]),
+                    "auc": auc[i],
+                    "ece": ece[i],
+                    "auc_gap": auc_gap,
                 }
             )
-    table = pd.DataFrame(rows)
-    per_group = table[table["group"] != "all"]
-    gaps = per_group.groupby("label", sort=False)["auc"].agg(lambda a: a.max() - a.min())
-    table["auc_gap"] = table["label"].map(gaps)
-    return table
+    return pd.DataFrame(rows)
 
 
 def format_model_audit(df: pd.DataFrame) -> str:

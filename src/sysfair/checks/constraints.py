@@ -1,19 +1,14 @@
-"""Declared constraints of config fields and the one checker that writes every message.
+"""Declared constraints of config fields and the words they put in error messages.
 
-A field carries its allowed values next to its default::
-
-    n_sessions: int = param(5000, Interval(int, 10, None, closed="left"))
-
-:func:`check_declared` checks every declared field of a config dataclass and raises
-:class:`ConfigError` with one line naming the key, the value (plain numbers) and what is allowed.
+A constraint says which values a field allows (:class:`Interval`, :class:`Options`, ...) and, in
+``allowed``, says it in words; :func:`require` raises the one-line :class:`ConfigError`. The
+constants at the end are the rules many groups share (one definition each).
 """
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
@@ -21,18 +16,21 @@ from typing import Any
 from sysfair.errors import ConfigError
 
 __all__ = [
+    "AT_LEAST_1",
+    "FINITE",
+    "MAX_SEED",
+    "NON_NEGATIVE",
+    "NON_NEGATIVE_INT",
+    "N_JOBS",
+    "POSITIVE",
+    "SEED",
     "AnyOf",
     "Constraint",
     "Each",
     "Interval",
     "Length",
     "Options",
-    "Satisfies",
     "Target",
-    "check_declared",
-    "check_value",
-    "declaration",
-    "param",
     "plain",
     "require",
 ]
@@ -55,9 +53,6 @@ def require(ok: bool, key: str, value: object, allowed: str) -> None:
     """Raise :class:`ConfigError` naming ``key``, ``value`` and what is allowed unless ``ok``."""
     if not ok:
         raise ConfigError(key, plain(value), allowed)
-
-
-# ---- constraints --------------------------------------------------------------------------------
 
 
 class Constraint:
@@ -141,24 +136,6 @@ class Options(Constraint):
 
 
 @dataclass(frozen=True)
-class Satisfies(Constraint):
-    """Any rule written as a predicate, with its own words."""
-
-    predicate: Callable[[Any], bool]
-    words: str
-
-    def ok(self, value: Any) -> bool:
-        try:
-            return bool(self.predicate(value))
-        except (TypeError, ValueError):
-            return False
-
-    @property
-    def allowed(self) -> str:  # type: ignore[override]
-        return self.words
-
-
-@dataclass(frozen=True)
 class Length(Constraint):
     """A list with ``min`` to ``max`` entries (None: no upper limit)."""
 
@@ -225,44 +202,13 @@ class AnyOf(Constraint):
         return self.words or " or ".join(r.allowed for r in self.rules)
 
 
-def param(default: Any, *rules: Constraint, nullable: bool = False, env: str | None = None) -> Any:
-    """A dataclass field with its default and its allowed values.
+# ---- rules shared by many groups -----------------------------------------------------------------
 
-    Every one of ``rules`` must hold; ``nullable`` also allows null (None), which skips them. A list
-    or dict default is copied for each instance. ``env`` names an environment variable whose value,
-    when set, replaces the default on the command line (a Hydra ``oc.env`` interpolation).
-    """
-    meta = {"rules": tuple(rules), "nullable": nullable, "env": env}
-    if isinstance(default, list | dict):
-        return dataclasses.field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
-    return dataclasses.field(default=default, metadata=meta)
-
-
-def declaration(cls: type, name: str) -> Mapping[str, Any]:
-    """The rules of field ``name`` of dataclass ``cls``: its own, else those of the nearest base class.
-
-    A subclass may change a default with a plain ``name: int = 5`` and keeps the base's rules.
-    """
-    for klass in cls.__mro__:
-        f = getattr(klass, "__dataclass_fields__", {}).get(name)
-        if f is not None and "rules" in f.metadata:
-            return f.metadata
-    return {}
-
-
-def check_value(meta: Mapping[str, Any], key: str, value: Any) -> None:
-    """Check ``value`` against the declaration ``meta`` of :func:`param`; messages name ``key``."""
-    rules: tuple[Constraint, ...] = meta.get("rules", ())
-    nullable = bool(meta.get("nullable"))
-    if value is None and nullable:
-        return
-    for rule in rules:
-        if nullable and not isinstance(rule, Each) and not rule.ok(value):
-            require(False, key, value, "null or " + rule.allowed)
-        rule.check(key, value)
-
-
-def check_declared(obj: Any, prefix: str) -> None:
-    """Check every field of the dataclass ``obj`` against its declared rules (key ``prefix.field``)."""
-    for f in dataclasses.fields(obj):
-        check_value(declaration(type(obj), f.name), f"{prefix}.{f.name}", getattr(obj, f.name))
+AT_LEAST_1 = Interval(int, 1, None, closed="left")
+NON_NEGATIVE_INT = Interval(int, 0, None, closed="left")
+POSITIVE = Interval(float, 0, None, closed="neither")
+NON_NEGATIVE = Interval(float, 0, None, closed="left")
+FINITE = Interval(float, None, None)
+N_JOBS = AnyOf((Interval(int, None, -1), Interval(int, 1, None)), words="a non-zero integer (-1 = all cores)")
+MAX_SEED = 2**32 - 1  # numpy and scikit-learn seeds
+SEED = Interval(int, 0, MAX_SEED)
