@@ -174,7 +174,7 @@ class _States:
     """What is served at each sorted direction before the zone fixes: start + events up to it.
 
     Rows are rebuilt from stored checkpoints (every ``spacing`` directions, within
-    ``_CHECKPOINT_BYTES``) plus the events since; a cursor makes walking upwards incremental.
+    ``_CHECKPOINT_BYTES``) plus the events since; with ``step = 1`` a cursor walks upwards.
 
     Args:
         start: ``[S]`` served just after t = 0; ev_sess, ev_val, ev_next: ``[E]`` per event (sorted
@@ -224,20 +224,8 @@ class _States:
         return self.state
 
     def write(self, k: int, out: np.ndarray) -> None:
-        """Write what is served at sorted direction ``k`` into ``out [S]``.
-
-        Walking upwards moves the cursor (one copy per direction); a jump back starts from the
-        checkpoint at or below ``k`` and edits ``out`` alone, leaving the cursor where it was.
-        """
+        """Write what is served at sorted direction ``k`` into ``out [S]``: the checkpoint at or
+        below ``k`` (one copy) plus the events since (any order of directions costs the same)."""
         base = (k // self.spacing) * self.spacing
-        if base <= self.cursor <= k:
-            self._apply(self.state, int(self.ev_pos[self.cursor]), int(self.ev_pos[k]))
-            self.cursor = k
-            out[:] = self.state
-        elif self.cursor < base:  # moving up past a checkpoint: restart the cursor from it
-            self.state[:] = self.checkpoints[k // self.spacing]
-            self.cursor = base
-            self.write(k, out)
-        else:
-            out[:] = self.checkpoints[k // self.spacing]
-            self._apply(out, int(self.ev_pos[base]), int(self.ev_pos[k]))
+        out[:] = self.checkpoints[k // self.spacing]
+        self._apply(out, int(self.ev_pos[base]), int(self.ev_pos[k]))
