@@ -66,6 +66,7 @@ def _read_parquet(file: Path, columns: list[str] | None) -> pd.DataFrame:
                 continue
             out[c][at : at + part.num_rows] = chunk.to_numpy()
         at += part.num_rows
+    pa.default_memory_pool().release_unused()  # Arrow's pool keeps freed row groups otherwise
     others = [c for c in columns if c not in out]
     if others:
         frame = source.read(columns=others).to_pandas()
