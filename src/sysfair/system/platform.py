@@ -24,6 +24,7 @@ import numpy as np
 
 from sysfair.system.candidates import CandidateLog
 from sysfair.system.direction_sweep import DirectionSweep
+from sysfair.system.memory import release_freed_memory
 from sysfair.system.metrics import der_batch
 
 __all__ = ["Evaluation", "Platform", "directions"]
@@ -96,6 +97,7 @@ class Platform:
         numbers, but its ``log`` keeps only the mask and groups (scores, labels and item ids read
         as zeros of the same shapes, never pickled) and the sweep is rebuilt where needed. A
         million sessions x 20 then ship ~0.5 GB instead of ~1.2 GB (memory-mapped by loky)."""
+        release_freed_memory()  # workers start next: hand back what audit and oracle freed
         lean = object.__new__(Platform)
         lean.__dict__.update(self.__dict__)
         lean._sweep, lean._lean = None, True
