@@ -33,13 +33,21 @@ FIELDS = ("alphas", "observed_utility", "observed_der", "exact_utility", "exact_
 
 
 class CountingPlatform(Platform):
-    """A Platform that counts how often the main process pickles it; workers rebuild a plain one."""
+    """A Platform that counts how often the main process pickles what it ships to the workers
+    (its ``for_workers()`` copy); workers rebuild a plain Platform."""
 
     pickled = 0
 
+    def for_workers(self) -> Platform:
+        shipped = super().for_workers()
+        shipped.__class__ = _CountedShipment
+        return shipped
+
+
+class _CountedShipment(Platform):
     def __reduce__(self) -> tuple[Any, ...]:
         CountingPlatform.pickled += 1
-        return (Platform, (self.log, self.preferences))
+        return (object.__new__, (Platform,), self.__getstate__())
 
 
 def _trials(backend: str, address: str | None = None, n_jobs: int = 2) -> TrialsConfig:

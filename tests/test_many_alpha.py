@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import sysfair.system.breakpoints as breakpoints
 import sysfair.system.direction_sweep as direction_sweep
 import sysfair.system.platform as platform_module
 from sysfair.report.surfaces import surface
@@ -183,7 +184,8 @@ def test_chunks_blocks_and_checkpoints(
     and out-of-order directions rebuilt from checkpoints: still identical."""
     monkeypatch.setattr(platform_module, "_CHUNK_ELEMENTS", chunk_elements)
     monkeypatch.setattr(direction_sweep, "_CHECKPOINT_BYTES", checkpoint_bytes)
-    monkeypatch.setattr(direction_sweep, "_RUN_CHUNK", 64)  # 8 sessions per block, 8 runs per chunk
+    monkeypatch.setattr(breakpoints, "_RUN_CHUNK", 64)  # the hull walk in blocks of 8 sessions
+    monkeypatch.setattr(direction_sweep, "_RUN_CHUNK", 64)  # doubtful pairs re-served 8 at a time
     log = make_log(150, 8, seed=3, levels=5, invalid=0.1, duplicates=0.2)
     rng = np.random.default_rng(3)
     alphas = rng.permutation(

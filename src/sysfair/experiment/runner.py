@@ -134,8 +134,8 @@ def run_experiment(
     candidates = candidate_log(obj, launch_dir)
     check_pool(obj, candidates)
     labels = candidates.label_names
+    audit = model_audit(candidates)  # before the Platform: its transient peak without the Platform's arrays
     platform = Platform(candidates, np.asarray(obj.preferences.weights))
-    audit = model_audit(candidates)
     log.info("Model-level audit (serving pool):\n%s\n", format_model_audit(audit))
     oracle = _exact_front(platform) if obj.trials.oracle else None
     given = obj.trials.reference_point

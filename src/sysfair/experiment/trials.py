@@ -201,7 +201,8 @@ def iter_trials(
             yield run_trial(platform, optimizer_cfg, trials_cfg, i)
         return
     # Cluster hook (sysfair.experiment.backends): loky / Ray / Dask; the Platform is shipped once.
-    with trial_backend(backend, getattr(trials_cfg, "address", None), n_jobs, platform) as b:
+    shipped = platform.for_workers()  # the serving arrays only, shared with the workers
+    with trial_backend(backend, getattr(trials_cfg, "address", None), n_jobs, shipped) as b:
         return_as = "generator_unordered" if b.name == "loky" else b.return_as
         parallel = Parallel(n_jobs=b.n_jobs, backend=b.joblib_backend, return_as=return_as)
         results = parallel(delayed(_run_in_worker)(b.payload, optimizer_cfg, trials_cfg, i) for i in todo)

@@ -42,6 +42,15 @@ def attribute_groups(data: Any, dataset_name: str, n_groups: int) -> np.ndarray:
     return np.asarray(hint)
 
 
+def _train_rows(rows: np.ndarray, scorer: Any, rng: np.random.Generator) -> np.ndarray:
+    """``rows`` itself, or ``scorer.max_train_rows`` of them drawn at random (in row order)."""
+    cap = getattr(scorer, "max_train_rows", None)
+    if cap is None or rows.size <= cap:
+        return rows
+    log.info("scorer trained on %d of the model sessions' %d rows (scorer.max_train_rows)", cap, rows.size)
+    return np.sort(rng.choice(rows, size=int(cap), replace=False))
+
+
 def build_candidate_log(
     dataset: Any,
     scorer: Any,
@@ -57,8 +66,9 @@ def build_candidate_log(
     marketBias ``user_attr``), drops serving sessions without it, and ignores ``prevalences``
     beyond their number: groups then differ in their features X, as real groups do.
     """
-    data_rng, split_rng, retrieve_rng, group_rng = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
+    # spawn(5)'s first four streams are spawn(4)'s: adding the fifth changed no number
+    data_rng, split_rng, retrieve_rng, group_rng, train_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)
     )
     data = load_dataset(dataset, data_rng)
     # checked before any training: a wrong assignment fails in seconds, not after the scorers
@@ -74,7 +84,7 @@ def build_candidate_log(
         n_model,
         data.n_sessions - n_model,
     )
-    model = make_scorer(scorer, seed=seed).fit(data, data.rows_of(model_mask))
+    model = make_scorer(scorer, seed=seed).fit(data, _train_rows(data.rows_of(model_mask), scorer, train_rng))
 
     serving = ~model_mask if hint is None else ~model_mask & (hint >= 0)
     pool = np.flatnonzero(serving)

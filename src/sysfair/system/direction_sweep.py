@@ -34,12 +34,11 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from sysfair.system.breakpoints import breakpoints
+
 __all__ = ["DirectionSweep"]
 
-_EPS = float(np.finfo(np.float64).eps)
-_MARGIN = 64.0  # B = _MARGIN * eps * magnitude: >= 50x the platform's worst rounding gap
-_WIDEN = 1e-14  # zones widened by this much in t (t in [0, 1]) on top of B
-_RUN_CHUNK = 1 << 20  # (run, candidate) pairs per chunk when computing the zones
+_RUN_CHUNK = 1 << 20  # (session, candidate) pairs per chunk when re-serving doubtful pairs
 _CHECKPOINT_BYTES = 64 << 20  # memory for stored slot rows when directions are served out of order
 
 
@@ -58,85 +57,25 @@ class DirectionSweep:
         n_s, m = mask.shape
         self.m = m
         self.row_base = np.arange(n_s, dtype=np.intp) * m
-        start, tau, sess, slot = _hull_walk(self.a, self.b, mask)
-        self.start_flat = self.row_base + start
+        found = breakpoints(self.a, self.b, mask)
+        self.start_flat = self.row_base + found.start
         self.first_valid_flat = self.row_base + mask.argmax(axis=1)  # served at alpha = 0
-        order = np.argsort(tau, kind="stable")  # a session's events keep their walk order
-        self.tau, self.ev_sess = tau[order], sess[order]
-        self.ev_flat = self.row_base[self.ev_sess] + slot[order]
-        self.ev_next = _next_of_same_session(self.ev_sess)
-        self.zone_sess, self.zone_lo, self.zone_hi = self._zones(start, tau, sess, slot)
+        order = np.argsort(found.tau, kind="stable")  # a session's events keep their walk order
+        self.tau, self.ev_sess = found.tau[order], found.sess[order]
+        self.ev_flat = self.row_base[self.ev_sess] + found.slot[order]
+        sorted_pos = np.empty(order.size + 1, dtype=np.intp)  # walk index -> sorted index (E: none)
+        sorted_pos[order] = np.arange(order.size)
+        sorted_pos[-1] = order.size
+        self.ev_next = sorted_pos[found.next_event[order]]  # the session's next event, sorted index
+        self.zone_sess, self.zone_lo, self.zone_hi = found.zone_sess, found.zone_lo, found.zone_hi
 
     @staticmethod
     def supports(scores: np.ndarray) -> bool:
         """True if every score is finite and at most 1e300 in magnitude (no overflow when served)."""
-        return bool(np.isfinite(scores).all() and np.abs(scores).max(initial=0.0) <= 1e300)
-
-    # -- set-up --------------------------------------------------------------------------------
-
-    def _zones(
-        self, start: np.ndarray, tau: np.ndarray, sess: np.ndarray, slot: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Doubtful t-zones ``(session [Z], lo [Z], hi [Z])``: one around each breakpoint, plus t = 0, 1."""
-        n_s = start.size
-        # Runs: the stretch [lo, hi] of t where the walk claims vertex p, per session in walk order.
-        walk = np.lexsort((np.arange(tau.size), sess))  # events by session, then walk order
-        run_sess = np.concatenate([np.arange(n_s), sess[walk]])
-        run_p = np.concatenate([start, slot[walk]])
-        run_lo = np.concatenate([np.zeros(n_s), tau[walk]])
-        # by session, its first run first, then walk order
-        order = np.lexsort((np.arange(run_sess.size), np.arange(run_sess.size) >= n_s, run_sess))
-        run_sess, run_p, run_lo = run_sess[order], run_p[order], run_lo[order]
-        last = np.append(run_sess[1:] != run_sess[:-1], True)
-        run_hi = np.where(last, 1.0, np.append(run_lo[1:], 1.0))
-        left, right = self._run_ends(run_sess, run_p, run_lo, run_hi)
-        # Around the breakpoint between run r and r + 1: [right end of r, left end of r + 1].
-        between = ~last
-        z_lo = np.minimum(right[:-1][between[:-1]], run_hi[:-1][between[:-1]])
-        z_hi = np.maximum(left[1:][between[:-1]], run_hi[:-1][between[:-1]])
-        z_sess = run_sess[:-1][between[:-1]]
-        first = np.append(True, last[:-1])
-        # The first run's left end and the last run's right end, where a zone exists.
-        f_has = first & (left > -np.inf)
-        l_has = last & (right < np.inf)
-        zone_sess = np.concatenate([z_sess, run_sess[f_has], run_sess[l_has]])
-        zone_lo = np.concatenate([z_lo, run_lo[f_has], right[l_has]])
-        zone_hi = np.concatenate([z_hi, left[f_has], run_hi[l_has]])
-        return zone_sess, zone_lo - _WIDEN, zone_hi + _WIDEN
-
-    def _run_ends(
-        self, run_sess: np.ndarray, run_p: np.ndarray, lo: np.ndarray, hi: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Per run: doubtful zone ends ``left [R]`` (doubt on [lo, left]) and ``right [R]`` ([right, hi]).
-
-        ``left = -inf`` / ``right = +inf`` where no candidate comes within B of p at that end. B is
-        per session: 64 eps times twice its largest valid |score| (>= the pair's magnitude).
-        """
-        n_r, m = run_sess.size, self.m
-        left, right = np.full(n_r, -np.inf), np.full(n_r, np.inf)
-        step = max(1, _RUN_CHUNK // m)
-        magnitude = np.empty(self.mask.shape[0])  # [S] largest valid |score|, block by block
-        for c in range(0, magnitude.size, step):
-            block = np.maximum(np.abs(self.a[c : c + step]), np.abs(self.b[c : c + step]))
-            magnitude[c : c + step] = block.max(axis=1, where=self.mask[c : c + step], initial=0.0)
-        bound = _MARGIN * _EPS * 2.0 * magnitude + 1e-290  # [S]
-        slots = np.arange(m)
-        for c in range(0, n_r, step):
-            s, p = run_sess[c : c + step], run_p[c : c + step]
-            da = self.a[s, p][:, None] - self.a[s]  # [c, m]; c_p - c_j = da + t * slope
-            db = self.b[s, p][:, None] - self.b[s]
-            slope = (db - da) + 0.0  # + 0.0: a -0.0 slope (signed zero scores) counts as 0
-            # Others: valid, not p, and not an exact duplicate of p in a higher slot (p wins that tie).
-            other = self.mask[s] & ~((da == 0) & (db == 0) & (slots >= p[:, None]))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t_star = (bound[s, None] - da) / slope  # slope 0: +inf if doubtful throughout
-            rising = other & (slope >= 0)  # doubtful for t <= t_star
-            r_lo, r_hi = lo[c : c + step], hi[c : c + step]
-            reach = np.fmax.reduce(np.where(rising, t_star, -np.inf), axis=1)  # NaN (g = B): no doubt
-            left[c : c + step] = np.where(reach >= r_lo, np.minimum(reach, r_hi), -np.inf)
-            reach = np.fmin.reduce(np.where(other & ~rising, t_star, np.inf), axis=1)  # t >= t_star
-            right[c : c + step] = np.where(reach <= r_hi, np.maximum(reach, r_lo), np.inf)
-        return left, right
+        if scores.size == 0:
+            return True
+        low, high = float(scores.min()), float(scores.max())  # NaN if any score is NaN
+        return bool(np.isfinite(low) and np.isfinite(high) and max(-low, high) <= 1e300)
 
     # -- serving -------------------------------------------------------------------------------
 
@@ -207,11 +146,11 @@ class DirectionSweep:
         Returns ``ptr [D + 1]`` (pairs of direction k: ``ptr[k]:ptr[k + 1]``), ``sess [P]``, ``flat [P]``.
         """
         n_dir = t_sorted.size
-        i0 = np.searchsorted(t_sorted, self.zone_lo, side="left")
-        i1 = np.searchsorted(t_sorted, self.zone_hi, side="right")
-        counts = np.maximum(i1 - i0, 0)
-        hit = counts > 0
-        counts, i0, zs = counts[hit], i0[hit], self.zone_sess[hit]
+        i0 = np.searchsorted(t_sorted, self.zone_lo, side="left")  # first direction >= lo
+        hit = np.flatnonzero(t_sorted[np.minimum(i0, n_dir - 1)] <= self.zone_hi) if n_dir else i0[:0]
+        hit = hit[i0[hit] < n_dir]  # zones holding a direction (most hold none)
+        i0, zs = i0[hit], self.zone_sess[hit]
+        counts = np.searchsorted(t_sorted, self.zone_hi[hit], side="right") - i0
         n_pairs = int(counts.sum())
         offsets = np.cumsum(counts) - counts
         k = np.arange(n_pairs) - np.repeat(offsets - i0, counts)
@@ -235,7 +174,7 @@ class _States:
     """What is served at each sorted direction before the zone fixes: start + events up to it.
 
     Rows are rebuilt from stored checkpoints (every ``spacing`` directions, within
-    ``_CHECKPOINT_BYTES``) plus the events since; a cursor makes walking upwards incremental.
+    ``_CHECKPOINT_BYTES``) plus the events since; with ``step = 1`` a cursor walks upwards.
 
     Args:
         start: ``[S]`` served just after t = 0; ev_sess, ev_val, ev_next: ``[E]`` per event (sorted
@@ -285,95 +224,8 @@ class _States:
         return self.state
 
     def write(self, k: int, out: np.ndarray) -> None:
-        """Write what is served at sorted direction ``k`` into ``out [S]``.
-
-        Walking upwards moves the cursor (one copy per direction); a jump back starts from the
-        checkpoint at or below ``k`` and edits ``out`` alone, leaving the cursor where it was.
-        """
+        """Write what is served at sorted direction ``k`` into ``out [S]``: the checkpoint at or
+        below ``k`` (one copy) plus the events since (any order of directions costs the same)."""
         base = (k // self.spacing) * self.spacing
-        if base <= self.cursor <= k:
-            self._apply(self.state, int(self.ev_pos[self.cursor]), int(self.ev_pos[k]))
-            self.cursor = k
-            out[:] = self.state
-        elif self.cursor < base:  # moving up past a checkpoint: restart the cursor from it
-            self.state[:] = self.checkpoints[k // self.spacing]
-            self.cursor = base
-            self.write(k, out)
-        else:
-            out[:] = self.checkpoints[k // self.spacing]
-            self._apply(out, int(self.ev_pos[base]), int(self.ev_pos[k]))
-
-
-def _next_of_same_session(sess: np.ndarray) -> np.ndarray:
-    """``[E]``: index of the next event of the same session (E if none), events sorted by t."""
-    n_e = sess.size
-    order = np.lexsort((np.arange(n_e), sess))
-    nxt = np.full(n_e, n_e, dtype=np.intp)
-    same = sess[order[1:]] == sess[order[:-1]]
-    nxt[order[:-1][same]] = order[1:][same]
-    return nxt
-
-
-def _hull_walk(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Each session's served vertex as t goes 0 -> 1 (exact float comparisons, no tolerance).
-
-    Args:
-        a, b: ``[S, m]`` float64 scores; mask: ``[S, m]`` valid slots.
-
-    Returns:
-        start ``[S]`` slot claimed just after t = 0 (highest a, then highest b, then lowest slot);
-        per event ``[E]``, in walk order: t (non-decreasing per session), session, slot after.
-    """
-    n_s, m = mask.shape
-    block = max(1, _RUN_CHUNK // max(1, m))  # sessions per block: bounded memory
-    parts = [
-        _hull_walk_block(a[s : s + block], b[s : s + block], mask[s : s + block])
-        for s in range(0, n_s, block)
-    ]
-    starts = [p[0] for p in parts]
-    offsets = range(0, n_s, block)
-    return (
-        np.concatenate(starts) if parts else np.zeros(0, dtype=np.intp),
-        np.concatenate([np.zeros(0)] + [p[1] for p in parts]),
-        np.concatenate(
-            [np.zeros(0, dtype=np.intp)] + [p[2] + o for p, o in zip(parts, offsets, strict=True)]
-        ),
-        np.concatenate([np.zeros(0, dtype=np.intp)] + [p[3] for p in parts]),
-    )
-
-
-def _hull_walk_block(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, ...]:
-    """:func:`_hull_walk` on one block of sessions (session ids local to the block)."""
-    f1 = np.where(mask, a, -np.inf)
-    f2 = np.where(mask, b, -np.inf)
-    top1 = f1 == f1.max(axis=1, keepdims=True)
-    f2_top = np.where(top1, f2, -np.inf)
-    start = (top1 & (f2_top == f2_top.max(axis=1, keepdims=True))).argmax(axis=1)
-    idx = np.arange(a.shape[0])  # block rows still walking
-    cur, t_prev = start.copy(), np.zeros(a.shape[0])
-    ts, sess, slots = [], [], []
-    while idx.size:
-        rows = np.arange(idx.size)
-        c1, c2 = f1[rows, cur][:, None], f2[rows, cur][:, None]
-        up = f2 > c2  # masked slots are -inf: never up
-        d1 = np.where(up, np.maximum(c1 - f1, 0.0), 0.0)
-        with np.errstate(invalid="ignore"):
-            t = np.where(up, d1 / (d1 + (f2 - c2)), np.inf)
-        t_min = t.min(axis=1)
-        active = np.isfinite(t_min)
-        if not active.all():
-            idx, f1, f2, cur, t_prev = idx[active], f1[active], f2[active], cur[active], t_prev[active]
-            t, up, t_min = t[active], up[active], t_min[active]
-            if not idx.size:
-                break
-        tied = up & (t == t_min[:, None])
-        f2_tied = np.where(tied, f2, -np.inf)
-        nxt = (tied & (f2_tied == f2_tied.max(axis=1, keepdims=True))).argmax(axis=1)
-        t_prev = np.maximum(t_min, t_prev)
-        ts.append(t_prev.copy())
-        sess.append(idx)
-        slots.append(nxt)
-        cur = nxt
-    if not ts:
-        return start, np.zeros(0), np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
-    return start, np.concatenate(ts), np.concatenate(sess), np.concatenate(slots)
+        out[:] = self.checkpoints[k // self.spacing]
+        self._apply(out, int(self.ev_pos[base]), int(self.ev_pos[k]))

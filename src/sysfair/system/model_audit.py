@@ -34,11 +34,18 @@ def _as_binary(y_true: np.ndarray, y_score: np.ndarray) -> tuple[np.ndarray, np.
 
 def roc_auc(*, y_true: np.ndarray, y_score: np.ndarray) -> float:
     """ROC AUC of ``y_score [n]`` for ``y_true [n]`` in [0, 1]; NaN when one class is absent."""
-    labels, scores, weights = _as_binary(y_true, y_score)
-    keep = weights > 0
-    if np.unique(labels[keep]).size < 2:
+    y = np.asarray(y_true, dtype=np.float64).ravel()
+    s = np.asarray(y_score, dtype=np.float64).ravel()
+    if y.shape != s.shape:
+        raise ValueError(f"y_true and y_score differ in length: {y.size} vs {s.size}")
+    # the rows of _as_binary with a positive weight, built directly (a fraction of its memory)
+    pos, neg = y > 0, (1.0 - y) > 0
+    n_pos, n_neg = int(pos.sum()), int(neg.sum())
+    if n_pos == 0 or n_neg == 0:
         return float("nan")
-    return float(roc_auc_score(labels[keep], scores[keep], sample_weight=weights[keep]))
+    labels = np.concatenate([np.ones(n_pos), np.zeros(n_neg)])
+    weights = np.concatenate([y[pos], (1.0 - y)[neg]])
+    return float(roc_auc_score(labels, np.concatenate([s[pos], s[neg]]), sample_weight=weights))
 
 
 def reliability_curve(*, y_true: np.ndarray, y_prob: np.ndarray, n_bins: int = 10) -> pd.DataFrame:

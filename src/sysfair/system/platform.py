@@ -24,6 +24,7 @@ import numpy as np
 
 from sysfair.system.candidates import CandidateLog
 from sysfair.system.direction_sweep import DirectionSweep
+from sysfair.system.memory import release_freed_memory
 from sysfair.system.metrics import der_batch
 
 __all__ = ["Evaluation", "Platform", "directions"]
@@ -85,10 +86,34 @@ class Platform:
         self._onehot = np.eye(log.n_groups)[log.group]
         self._sweep: DirectionSweep | None = None  # built on first use (K = 2, many alphas)
         self._sweepable: bool | None = None  # scores finite and not huge (checked on first use)
+        self._lean = False  # True for a copy made by for_workers()
 
     @property
     def n_sessions(self) -> int:
         return self.log.n_sessions
+
+    def for_workers(self) -> Platform:
+        """A copy to ship to trial workers: the same serving arrays (shared, not copied), the same
+        numbers, but its ``log`` keeps only the mask and groups (scores, labels and item ids read
+        as zeros of the same shapes, never pickled) and the sweep is rebuilt where needed. A
+        million sessions x 20 then ship ~0.5 GB instead of ~1.2 GB (memory-mapped by loky)."""
+        release_freed_memory()  # workers start next: hand back what audit and oracle freed
+        lean = object.__new__(Platform)
+        lean.__dict__.update(self.__dict__)
+        lean._sweep, lean._lean = None, True
+        lean.log = _lean_log(_log_parts(self.log))
+        return lean
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        if state.get("_lean"):
+            state["log"] = _log_parts(state["log"])  # the stand-in arrays are rebuilt, not shipped
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if state.get("_lean"):
+            self.log = _lean_log(state["log"])
 
     def _slot_chunks(
         self, alphas: np.ndarray, sessions: np.ndarray | None
@@ -166,6 +191,28 @@ class Platform:
             group_utility = sums / np.where(counts > 0, counts, np.nan)
         utility = sums.sum(axis=1) / value.shape[0]
         return Evaluation(utility, der_batch(group_utility), group_utility)
+
+
+def _log_parts(log: CandidateLog) -> tuple:
+    """What a worker's Platform needs of its log: shapes, mask, groups, names."""
+    return log.scores.shape, log.mask, log.group, log.label_names, log.n_groups, log.meta
+
+
+def _lean_log(parts: tuple) -> CandidateLog:
+    """A CandidateLog of ``parts`` whose scores, labels and item ids are zero-stride zeros."""
+    (s, m, k), mask, group, label_names, n_groups, meta = parts
+    zeros = np.broadcast_to(np.float32(0.0), (s, m, k))
+    return CandidateLog(
+        scores=zeros,
+        labels=zeros,
+        mask=mask,
+        group=group,
+        session_features=np.zeros((s, 0), dtype=np.float32),
+        item_ids=np.broadcast_to(np.int64(-1), (s, m)),
+        label_names=label_names,
+        n_groups=n_groups,
+        meta={**meta, "lean": "scores, labels and item ids left with the main process"},
+    )
 
 
 def _check(alphas: np.ndarray) -> None:
