@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import pandas as pd
+
 from sysfair.audit.figures import FIGURES, plot_decomposition, plot_reliability, plot_retrieval_quality
 from sysfair.audit.system_audit import SystemAudit
 from sysfair.audit.tables import audit_tables, format_audit, markdown_table
@@ -37,6 +39,22 @@ DEFINITIONS = """\
 """
 
 
+def _hidden_section(table: pd.DataFrame) -> list[str]:
+    """Appendix D's section (empty without a hidden outcome)."""
+    if table.empty:
+        return []
+    return [
+        "## Hidden outcome (Appendix D)",
+        "",
+        "An outcome the groups value (alpha*_h) but no scorer models, so serving cannot trade it "
+        "off. Its part of the gap is alpha*_h(1) E_1[Y_h] - alpha*_h(0) E_0[Y_h] (Y_h of the "
+        "served item); the observable labels account for the rest.",
+        "",
+        markdown_table(table),
+        "",
+    ]
+
+
 def write_report(
     audit: SystemAudit,
     log: CandidateLog,
@@ -52,6 +70,9 @@ def write_report(
     plot_reliability(log, folder / "reliability.png", n_bins=n_bins)
     plot_retrieval_quality(audit, folder / "retrieval_quality.png")
     t = audit_tables(audit)
+    hidden = t.pop("hidden")  # Appendix D: a table only with a hidden outcome
+    if not hidden.empty:
+        hidden.to_csv(folder / "hidden.csv", index=False)
     for name, df in t.items():
         df.to_csv(folder / f"{name}.csv", index=False)
     audit.model.to_csv(folder / "model_audit.csv", index=False)
@@ -86,6 +107,7 @@ def write_report(
         "",
         "![decomposition](decomposition.png)",
         "",
+        *_hidden_section(hidden),
         "## Preference-misspecification bound (Theorem 3.1)",
         "",
         markdown_table(t["bounds"]),

@@ -22,6 +22,7 @@ from sysfair.audit.decomposition import (
     utility_gap_decomposition,
 )
 from sysfair.audit.errors import AuditError
+from sysfair.audit.hidden import HiddenAttribution, hidden_attribution, with_hidden
 from sysfair.audit.lemma import lemma_check
 from sysfair.audit.propensity import fit_propensity, make_propensity_model, shared_space_weights
 from sysfair.audit.retrieval import RetrievalGap, retrieval_gap, session_retrieval_quality
@@ -47,6 +48,7 @@ class SystemAudit:
         decompositions, bounds, retrieval: one entry per audited pair.
         lemma: Lemma 2.3 table, one row per group.
         weights: per pair ``(reference, other)`` -> (session indices ``[n]``, weights ``[n]``).
+        hidden: per pair, the hidden outcome's part of the gap (Appendix D); empty without one.
     """
 
     alpha: np.ndarray
@@ -61,6 +63,7 @@ class SystemAudit:
     lemma: pd.DataFrame
     weights: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(repr=False, default_factory=dict)
     propensity: str = "logistic_regression"
+    hidden: list[HiddenAttribution] = field(default_factory=list)
 
 
 def resolve_alpha(alpha: list[float] | None, n_labels: int) -> np.ndarray:
@@ -166,11 +169,16 @@ def audit_log(
     rows = np.arange(log.n_sessions)
     labels_served = log.labels[rows, slots].astype(np.float64)  # [S, K]
     scores_served = log.scores[rows, slots].astype(np.float64)
-    utilities = served_utilities(labels_served=labels_served, preferences=prefs)  # [S, G]
+    hidden_served = None if log.hidden is None else log.hidden[rows, slots].astype(np.float64)
+    # with a hidden outcome (Appendix D) it joins as a label no scorer models (f = 0, alpha = 0)
+    y_all, f_all, a_all, p_all, names_all = with_hidden(
+        labels_served, scores_served, alpha, prefs, log.label_names, hidden_served, log.hidden_weights
+    )
+    utilities = served_utilities(labels_served=y_all, preferences=p_all)  # [S, G]
     quality = session_retrieval_quality(labels=log.labels, mask=log.mask)
     model = model_audit(log, n_bins=config.n_bins)
 
-    decompositions, bounds, gaps, weights = [], [], [], {}
+    decompositions, bounds, gaps, weights, hidden = [], [], [], {}, []
     propensity_model = make_propensity_model(config.propensity, config.propensity_params, seed=seed)
     for ref, other in pairs:
         idx = np.flatnonzero((log.group == ref) | (log.group == other))
@@ -195,16 +203,27 @@ def audit_log(
             se = bootstrap_standard_errors(**pair_inputs, n_resamples=config.n_bootstrap, seed=seed)
             dec = replace(dec, **{f"se_{term}": value for term, value in se.items()})
         decompositions.append(dec)
+        if hidden_served is not None and log.hidden_weights is not None:
+            hidden.append(
+                hidden_attribution(
+                    hidden_served=hidden_served[idx],
+                    group=log.group[idx],
+                    hidden_weights=log.hidden_weights,
+                    total=dec.total,
+                    reference=ref,
+                    other=other,
+                )
+            )
         bounds.append(
             preference_bound(
-                labels_served=labels_served[idx],
-                scores_served=scores_served[idx],
-                alpha=alpha,
-                preference_reference=prefs[ref],
-                preference_other=prefs[other],
+                labels_served=y_all[idx],
+                scores_served=f_all[idx],
+                alpha=a_all,
+                preference_reference=p_all[ref],
+                preference_other=p_all[other],
                 weights=w,
                 term5=dec.term5,
-                label_names=log.label_names,
+                label_names=names_all,
                 reference=ref,
                 other=other,
             )
@@ -240,4 +259,5 @@ def audit_log(
         lemma=lemma,
         weights=weights,
         propensity=config.propensity,
+        hidden=hidden,
     )
