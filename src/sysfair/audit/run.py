@@ -186,6 +186,7 @@ def run_audit(cfg: DictConfig, launch_dir: str | Path | None = None) -> AuditRes
             title=f"System audit: {obj.dataset.name}",
             setup=setup,
             n_bins=audit_cfg.n_bins,
+            dataset=obj.dataset.name,
         )
         (folder / rec.ART_CONFIG).write_text(OmegaConf.to_yaml(cfg, resolve=True))
         metrics = audit_summary_metrics(audit)

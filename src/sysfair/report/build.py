@@ -45,6 +45,7 @@ def _write_tables(rep: SettingReport, out_dir: Path) -> list[Path]:
         ("wilcoxon", rep.wilcoxon),
         ("paper_averages", rep.paper),
         ("paper_wilcoxon", rep.paper_wilcoxon),
+        ("paper_auc", rep.paper_auc),
     ):
         if table is not None and len(table):
             path = out_dir / f"{name}_{rep.slug}.csv"

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sysfair.data.paper_tables import paper_auc_table, paper_dataset
 from sysfair.report.figures import plot_comparison, plot_method_fronts, plot_paper_averages
 from sysfair.report.runs import Setting
 from sysfair.report.setting_surfaces import setting_surfaces
@@ -43,6 +44,8 @@ class SettingReport:
     paper_summary: pd.DataFrame | None = None  # method, n_trials, avg_<x>_mean, avg_<x>_sd
     paper_wilcoxon: pd.DataFrame | None = None  # the paper's tests on the averages
     paper_figure: Path | None = None
+    paper_auc: pd.DataFrame | None = None  # our AUC next to the paper's Tables 1-4
+    paper_auc_notes: list[str] = field(default_factory=list)
     exact_shares: pd.DataFrame | None = None  # shares of the noise-free global front
     exact_fronts_figure: Path | None = None
     fronts_figure: Path | None = None
@@ -140,7 +143,20 @@ def setting_report(setting: Setting, slug: str, out_dir: Path, launch_dirs: list
             title=f"{setting.label}: noise-free scores per method over trials",
         )
     report.wilcoxon, report.wilcoxon_notes = _wilcoxon(setting, per_trial)
+    report.paper_auc, report.paper_auc_notes = _paper_auc(setting)
     return report
+
+
+def _paper_auc(setting: Setting) -> tuple[pd.DataFrame | None, list[str]]:
+    """Our model audit next to the paper's Table 1-4 of the setting's dataset, or why not."""
+    if setting.audit is None:
+        return None, []
+    if paper_dataset(setting.dataset) is None:
+        return None, [f"the paper has no AUC table for dataset `{setting.dataset}`"]
+    try:
+        return paper_auc_table(setting.audit, setting.dataset), []
+    except ValueError as exc:
+        return None, [f"no comparison with the paper's AUC table: {exc}"]
 
 
 def _paper_view(report: SettingReport, setting: Setting, out_dir: Path) -> None:
