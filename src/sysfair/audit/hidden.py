@@ -13,11 +13,14 @@ rest, ``total - hidden part``. The split is exact: U_g is linear in the outcomes
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["HiddenAttribution", "hidden_attribution", "with_hidden"]
+from sysfair.audit.decomposition import GapDecomposition
+
+__all__ = ["HiddenAttribution", "hidden_attribution", "hidden_attributions", "with_hidden"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,28 @@ def hidden_attribution(
     w0, w1 = float(hidden_weights[reference]), float(hidden_weights[other])
     part = w1 * rate1 - w0 * rate0
     return HiddenAttribution(reference, other, w0, w1, rate0, rate1, part, float(total) - part, float(total))
+
+
+def hidden_attributions(
+    hidden_served: np.ndarray | None,
+    group: np.ndarray,
+    hidden_weights: np.ndarray | None,
+    decompositions: Sequence[GapDecomposition],
+) -> list[HiddenAttribution]:
+    """:func:`hidden_attribution` of every decomposed pair (``[]`` without a hidden outcome)."""
+    if hidden_served is None or hidden_weights is None:
+        return []
+    return [
+        hidden_attribution(
+            hidden_served=hidden_served,
+            group=group,
+            hidden_weights=hidden_weights,
+            total=d.total,
+            reference=d.reference,
+            other=d.other,
+        )
+        for d in decompositions
+    ]
 
 
 def with_hidden(

@@ -22,7 +22,7 @@ from sysfair.audit.decomposition import (
     utility_gap_decomposition,
 )
 from sysfair.audit.errors import AuditError
-from sysfair.audit.hidden import HiddenAttribution, hidden_attribution, with_hidden
+from sysfair.audit.hidden import HiddenAttribution, hidden_attributions, with_hidden
 from sysfair.audit.lemma import lemma_check
 from sysfair.audit.propensity import fit_propensity, make_propensity_model, shared_space_weights
 from sysfair.audit.retrieval import RetrievalGap, retrieval_gap, session_retrieval_quality
@@ -170,7 +170,6 @@ def audit_log(
     labels_served = log.labels[rows, slots].astype(np.float64)  # [S, K]
     scores_served = log.scores[rows, slots].astype(np.float64)
     hidden_served = None if log.hidden is None else log.hidden[rows, slots].astype(np.float64)
-    # with a hidden outcome (Appendix D) it joins as a label no scorer models (f = 0, alpha = 0)
     y_all, f_all, a_all, p_all, names_all = with_hidden(
         labels_served, scores_served, alpha, prefs, log.label_names, hidden_served, log.hidden_weights
     )
@@ -178,7 +177,7 @@ def audit_log(
     quality = session_retrieval_quality(labels=log.labels, mask=log.mask)
     model = model_audit(log, n_bins=config.n_bins)
 
-    decompositions, bounds, gaps, weights, hidden = [], [], [], {}, []
+    decompositions, bounds, gaps, weights = [], [], [], {}
     propensity_model = make_propensity_model(config.propensity, config.propensity_params, seed=seed)
     for ref, other in pairs:
         idx = np.flatnonzero((log.group == ref) | (log.group == other))
@@ -203,17 +202,6 @@ def audit_log(
             se = bootstrap_standard_errors(**pair_inputs, n_resamples=config.n_bootstrap, seed=seed)
             dec = replace(dec, **{f"se_{term}": value for term, value in se.items()})
         decompositions.append(dec)
-        if hidden_served is not None and log.hidden_weights is not None:
-            hidden.append(
-                hidden_attribution(
-                    hidden_served=hidden_served[idx],
-                    group=log.group[idx],
-                    hidden_weights=log.hidden_weights,
-                    total=dec.total,
-                    reference=ref,
-                    other=other,
-                )
-            )
         bounds.append(
             preference_bound(
                 labels_served=y_all[idx],
@@ -239,6 +227,7 @@ def audit_log(
                 other=other,
             )
         )
+    hidden = hidden_attributions(hidden_served, log.group, log.hidden_weights, decompositions)
     lemma = lemma_check(platform, grid_points=config.lemma_grid_points, tolerance=config.lemma_tolerance)
     system = {
         "utility": float(ev.utility[0]),
