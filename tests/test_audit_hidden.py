@@ -15,6 +15,7 @@ from sysfair.retrievers.configs import RandomRetrieverConfig
 from sysfair.scorers.configs import RandomForestConfig
 from sysfair.system.build import build_candidate_log
 from sysfair.system.candidates import CandidateLog
+from sysfair.system.oracle import oracle_front
 from sysfair.system.platform import Platform
 
 # alpha*(g) of the observable labels; group 1 values label 2 twice as much
@@ -123,3 +124,30 @@ def test_build_carries_the_hidden_outcome_and_checks_its_weights() -> None:
     assert value > Platform(plain, PREFS).evaluate(np.array([0.5, 0.5])).utility[0]
     with pytest.raises(SysfairError, match="one weight per group"):
         build_candidate_log(dataset, scorer, RandomRetrieverConfig(), [0.5, 0.3, 0.2], seed=0)
+
+
+def test_exact_oracle_front_values_the_hidden_outcome() -> None:
+    """Every direction of a dense grid is weakly dominated by the exact front (hidden outcome included)."""
+    rng = np.random.default_rng(5)
+    s, m = 300, 5
+    log = CandidateLog(
+        scores=rng.random((s, m, 2)).astype(np.float32),
+        labels=(rng.random((s, m, 2)) < 0.4).astype(np.float32),
+        mask=np.ones((s, m), dtype=bool),
+        group=(rng.random(s) < 0.3).astype(np.int64),
+        session_features=np.zeros((s, 0), dtype=np.float32),
+        item_ids=np.tile(np.arange(m), (s, 1)),
+        label_names=("y1", "y2"),
+        n_groups=2,
+        hidden=(rng.random((s, m)) < 0.5).astype(np.float32),
+        hidden_weights=np.array([0.0, 3.0]),
+    )
+    platform = Platform(log, np.array([[0.9, 0.1], [0.1, 0.9]]))
+    front = oracle_front(platform)
+    exact = platform.evaluate(front.alphas)
+    np.testing.assert_allclose(front.points, np.column_stack([exact.utility, exact.der]), atol=1e-12)
+    t = np.linspace(0, 1, 2001)
+    ev = platform.evaluate(np.column_stack([1 - t, t]))
+    grid = np.column_stack([ev.utility, ev.der])
+    dominated = (front.points[None, :, :] >= grid[:, None, :] - 1e-12).all(axis=2).any(axis=1)
+    assert dominated.all()
