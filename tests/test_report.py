@@ -198,6 +198,14 @@ def test_files_and_report_run(sweep: tuple[str, Path, ReportResult]) -> None:
         assert fig.stat().st_size > 10_000
         assert f"({fig.name})" in text
     assert any("reproduced" in n for n in setting.surface_notes)
+    # the model audit next to the paper's Table 1 (dataset=synthetic): our AUCs, read back
+    auc = setting.paper_auc
+    assert auc is not None and len(auc) == 6 and set(auc["table"]) == {1}
+    ours = setting.audit.set_index(["label", "group"])["auc"]
+    for row in auc.itertuples():
+        assert row.auc == pytest.approx(ours[(row.label, row.group)], abs=1e-12)
+    assert "Table 1" in text and f"{auc['auc'].iloc[0]:.4f}" in text
+    assert result.out_dir / f"paper_auc_{setting.slug}.csv" in result.files
     client = MlflowClient(uri)
     run = client.get_run(result.run_id)
     assert run.data.tags["mode"] == "report" and run.info.status == "FINISHED"

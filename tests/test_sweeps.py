@@ -24,7 +24,7 @@ def test_sweep_definitions_compose(name: str) -> None:
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose(config_name="config", overrides=[f"+sweep={name}"], return_hydra_config=True)
     params = cfg.hydra.sweeper.params
-    assert "optimizer" in params and "fair_nehvi" in params.optimizer
+    assert "optimizer" in params and any(o.startswith("fair_") for o in str(params.optimizer).split(","))
 
 
 @pytest.mark.slow

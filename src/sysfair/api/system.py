@@ -158,6 +158,9 @@ class System:
         group = self.log.group[sessions]
         labels = self.log.labels[sessions, slots].astype(np.float64)  # [B, K]
         value = (labels * self.preferences[group]).sum(axis=1)  # each session valued by its group
+        hidden = self.log.hidden_value()  # Appendix D's hidden outcome, if the log has one
+        if hidden is not None:
+            value += hidden[sessions, slots]
         counts = np.bincount(group, minlength=self.n_groups)
         means, variances = [], []
         for g in range(self.n_groups):

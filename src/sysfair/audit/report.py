@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import pandas as pd
+
 from sysfair.audit.figures import FIGURES, plot_decomposition, plot_reliability, plot_retrieval_quality
 from sysfair.audit.system_audit import SystemAudit
 from sysfair.audit.tables import audit_tables, format_audit, markdown_table
+from sysfair.data.paper_tables import format_paper_auc_table, paper_auc_table, paper_dataset
 from sysfair.system.candidates import CandidateLog
 from sysfair.system.model_audit import format_model_audit
 
@@ -37,6 +40,42 @@ DEFINITIONS = """\
 """
 
 
+def _hidden_section(table: pd.DataFrame) -> list[str]:
+    """Appendix D's section (empty without a hidden outcome)."""
+    if table.empty:
+        return []
+    return [
+        "## Hidden outcome (Appendix D)",
+        "",
+        "An outcome the groups value (alpha*_h) but no scorer models, so serving cannot trade it "
+        "off. Its part of the gap is alpha*_h(1) E_1[Y_h] - alpha*_h(0) E_0[Y_h] (Y_h of the "
+        "served item); the observable labels account for the rest.",
+        "",
+        markdown_table(table),
+        "",
+    ]
+
+
+def _paper_auc_section(audit: SystemAudit, folder: Path, dataset: str | None) -> list[str]:
+    """Our AUC next to the paper's Table 1-4 (nothing if the paper has no table for ``dataset``)."""
+    if dataset is None or paper_dataset(dataset) is None:
+        return []
+    try:
+        table = paper_auc_table(audit.model, dataset)
+    except ValueError as exc:
+        return [f"No comparison with the paper's AUC table: {exc}", ""]
+    table.to_csv(folder / "paper_auc.csv", index=False)
+    text = format_paper_auc_table(table, paper_dataset(dataset) or dataset)
+    return [
+        "### Against the paper's Tables 1-4 (majority = the paper's 80% group)",
+        "",
+        "```",
+        text,
+        "```",
+        "",
+    ]
+
+
 def write_report(
     audit: SystemAudit,
     log: CandidateLog,
@@ -45,13 +84,21 @@ def write_report(
     title: str,
     setup: Mapping[str, str],
     n_bins: int = 10,
+    dataset: str | None = None,
 ) -> Path:
-    """Write ``report.md``, the figures, the tables as CSV and ``audit.txt`` into ``folder``."""
+    """Write ``report.md``, the figures, the tables as CSV and ``audit.txt`` into ``folder``.
+
+    ``dataset``: sysfair's dataset name; when the paper has an AUC table for it (Tables 1-4),
+    the model-level section shows ours next to the paper's (also ``paper_auc.csv``).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     plot_decomposition(audit, folder / "decomposition.png")
     plot_reliability(log, folder / "reliability.png", n_bins=n_bins)
     plot_retrieval_quality(audit, folder / "retrieval_quality.png")
     t = audit_tables(audit)
+    hidden = t.pop("hidden")  # Appendix D: a table only with a hidden outcome
+    if not hidden.empty:
+        hidden.to_csv(folder / "hidden.csv", index=False)
     for name, df in t.items():
         df.to_csv(folder / f"{name}.csv", index=False)
     audit.model.to_csv(folder / "model_audit.csv", index=False)
@@ -86,6 +133,7 @@ def write_report(
         "",
         "![decomposition](decomposition.png)",
         "",
+        *_hidden_section(hidden),
         "## Preference-misspecification bound (Theorem 3.1)",
         "",
         markdown_table(t["bounds"]),
@@ -110,6 +158,7 @@ def write_report(
         "",
         "![reliability](reliability.png)",
         "",
+        *_paper_auc_section(audit, folder, dataset),
         DEFINITIONS,
     ]
     path = folder / "report.md"

@@ -68,6 +68,9 @@ def audit_summary_metrics(audit: SystemAudit) -> dict[str, float]:
             se = getattr(d, f"se_{name}")
             if not math.isnan(se):  # the bootstrap ran
                 out[m("gap", f"{p}_se_{name}")] = se
+    for h in audit.hidden:  # Appendix D
+        p = f"{h.reference}_{h.other}"
+        out[m("gap", f"{p}_hidden")], out[m("gap", f"{p}_observable")] = h.hidden_gap, h.observable_gap
     for b in audit.bounds:
         p = f"{b.reference}_{b.other}"
         out[m("bound", f"{p}_total")] = b.bound
@@ -183,6 +186,7 @@ def run_audit(cfg: DictConfig, launch_dir: str | Path | None = None) -> AuditRes
             title=f"System audit: {obj.dataset.name}",
             setup=setup,
             n_bins=audit_cfg.n_bins,
+            dataset=obj.dataset.name,
         )
         (folder / rec.ART_CONFIG).write_text(OmegaConf.to_yaml(cfg, resolve=True))
         metrics = audit_summary_metrics(audit)

@@ -22,6 +22,7 @@ from sysfair.audit.decomposition import (
     utility_gap_decomposition,
 )
 from sysfair.audit.errors import AuditError
+from sysfair.audit.hidden import HiddenAttribution, hidden_attributions, with_hidden
 from sysfair.audit.lemma import lemma_check
 from sysfair.audit.propensity import fit_propensity, make_propensity_model, shared_space_weights
 from sysfair.audit.retrieval import RetrievalGap, retrieval_gap, session_retrieval_quality
@@ -48,6 +49,7 @@ class SystemAudit:
         decompositions, bounds, retrieval: one entry per audited pair.
         lemma: Lemma 2.3 table, one row per group.
         weights: per pair ``(reference, other)`` -> (session indices ``[n]``, weights ``[n]``).
+        hidden: per pair, the hidden outcome's part of the gap (Appendix D); empty without one.
     """
 
     alpha: np.ndarray
@@ -62,6 +64,7 @@ class SystemAudit:
     lemma: pd.DataFrame
     weights: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(repr=False, default_factory=dict)
     propensity: str = "logistic_regression"
+    hidden: list[HiddenAttribution] = field(default_factory=list)
 
 
 def resolve_alpha(alpha: list[float] | None, n_labels: int) -> np.ndarray:
@@ -167,7 +170,11 @@ def audit_log(
     rows = np.arange(log.n_sessions)
     labels_served = log.labels[rows, slots].astype(np.float64)  # [S, K]
     scores_served = log.scores[rows, slots].astype(np.float64)
-    utilities = served_utilities(labels_served=labels_served, preferences=prefs)  # [S, G]
+    hidden_served = None if log.hidden is None else log.hidden[rows, slots].astype(np.float64)
+    y_all, f_all, a_all, p_all, names_all = with_hidden(
+        labels_served, scores_served, alpha, prefs, log.label_names, hidden_served, log.hidden_weights
+    )
+    utilities = served_utilities(labels_served=y_all, preferences=p_all)  # [S, G]
     quality = session_retrieval_quality(labels=log.labels, mask=log.mask)
     model = model_audit(log, n_bins=config.n_bins)
 
@@ -198,14 +205,14 @@ def audit_log(
         decompositions.append(dec)
         bounds.append(
             preference_bound(
-                labels_served=labels_served[idx],
-                scores_served=scores_served[idx],
-                alpha=alpha,
-                preference_reference=prefs[ref],
-                preference_other=prefs[other],
+                labels_served=y_all[idx],
+                scores_served=f_all[idx],
+                alpha=a_all,
+                preference_reference=p_all[ref],
+                preference_other=p_all[other],
                 weights=w,
                 term5=dec.term5,
-                label_names=log.label_names,
+                label_names=names_all,
                 reference=ref,
                 other=other,
             )
@@ -221,6 +228,7 @@ def audit_log(
                 other=other,
             )
         )
+    hidden = hidden_attributions(hidden_served, log.group, log.hidden_weights, decompositions)
     lemma = lemma_check(platform, grid_points=config.lemma_grid_points, tolerance=config.lemma_tolerance)
     system = {
         "utility": float(ev.utility[0]),
@@ -241,4 +249,5 @@ def audit_log(
         lemma=lemma,
         weights=weights,
         propensity=config.propensity,
+        hidden=hidden,
     )

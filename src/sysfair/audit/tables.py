@@ -123,7 +123,24 @@ def audit_tables(audit: SystemAudit) -> dict[str, pd.DataFrame]:
             }
         ]
     )
+    hidden = pd.DataFrame(
+        [
+            {
+                "pair (group 0, group 1)": f"({h.reference}, {h.other})",
+                "alpha*_h(0)": h.weight_reference,
+                "alpha*_h(1)": h.weight_other,
+                "E_0[Y_h]": h.rate_reference,
+                "E_1[Y_h]": h.rate_other,
+                "gap": h.total,
+                "hidden part": h.hidden_gap,
+                "observable part": h.observable_gap,
+                "hidden share": h.share,
+            }
+            for h in audit.hidden
+        ]
+    )
     return {
+        "hidden": hidden,
         "groups": audit.groups,
         "system": system,
         "decomposition": dec,
@@ -159,6 +176,13 @@ def format_audit(audit: SystemAudit) -> str:
             f"{d.term6:+.6f} = {d.term4 + d.term5 + d.term6:+.10f}; total gap = {d.total:+.10f}; "
             f"|difference| = {abs(d.residual):.1e}"
         )
+    if audit.hidden:
+        out += [
+            "",
+            "Hidden outcome (Appendix D; valued, never scored): its part of the gap "
+            "alpha*_h(1) E_1[Y_h] - alpha*_h(0) E_0[Y_h]:",
+            text_table(t["hidden"]),
+        ]
     out += [
         "",
         "Theorem 3.1 per label over S_X (bound on |term (5)|):",

@@ -24,6 +24,9 @@ class Interactions:
             Used only with ``preferences.assignment=attribute``; by default
             :func:`sysfair.system.build.build_candidate_log` assigns groups at random with
             ``preferences.prevalences`` (the paper scrambles groups so Y | X is group-free).
+        hidden: ``[N]`` float in {0, 1}, an outcome no scorer models (Appendix D), or None.
+        hidden_weights: ``[G]`` alpha*_hidden(g), each group's weight on ``hidden`` (None iff
+            ``hidden`` is None).
     """
 
     features: np.ndarray
@@ -35,6 +38,8 @@ class Interactions:
     session_features: np.ndarray
     user: np.ndarray | None = None
     session_group: np.ndarray | None = None
+    hidden: np.ndarray | None = None
+    hidden_weights: np.ndarray | None = None
 
     @property
     def n_sessions(self) -> int:

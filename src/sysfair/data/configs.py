@@ -61,6 +61,11 @@ class SyntheticConfig(DatasetConfig):
     feature_noise: float = param(0.5, NON_NEGATIVE)  # sd of the noise on each informative view
     n_noise_features: int = param(2, NON_NEGATIVE_INT)  # pure-noise feature columns per label
     base_rate: float = param(0.3, Interval(float, 0, 1, closed="neither"))  # P(Y_k = 1) for every label
+    # Appendix D: alpha*_hidden(g) per group of a hidden outcome Y_h that no scorer models and the
+    # platform values (null: none, the default). Y_h is drawn like a label, its latent quality
+    # correlated hidden_correlation with label 1's; the audit attributes its part of the gap.
+    hidden_outcome: list[float] | None = param(None, Each(NON_NEGATIVE), nullable=True)
+    hidden_correlation: float = param(0.5, Interval(float, -1, 1))
 
     @property
     def correlation(self) -> float:

@@ -41,6 +41,7 @@ def make_synthetic(cfg: Any, rng: np.random.Generator) -> Interactions:
         label_features.append(np.arange(j * width, (j + 1) * width))
     features = np.hstack(blocks)
     session, item = _blocks(cfg.n_sessions, cfg.corpus_size)
+    hidden = _hidden_outcome(cfg, latent[:, 0], label_sd, threshold, rng)
     return Interactions(
         features=features,
         labels=labels,
@@ -49,7 +50,25 @@ def make_synthetic(cfg: Any, rng: np.random.Generator) -> Interactions:
         label_names=tuple(f"y{j + 1}" for j in range(k)),
         label_features=tuple(label_features),
         session_features=_session_means(features, session, cfg.n_sessions),
+        hidden=hidden,
+        hidden_weights=None if hidden is None else np.asarray(cfg.hidden_outcome, dtype=np.float64),
     )
+
+
+def _hidden_outcome(
+    cfg: Any, latent_1: np.ndarray, label_sd: float, threshold: float, rng: np.random.Generator
+) -> np.ndarray | None:
+    """Appendix D's hidden outcome ``[N]`` in {0, 1}, or None when ``cfg.hidden_outcome`` is null.
+
+    Its latent quality is ``c L_1 + sqrt(1 - c^2) Z`` (c = ``hidden_correlation``, Z ~ N(0, 1)),
+    thresholded with the labels' noise and base rate. Drawn after everything else, so the
+    observable data are the same with and without it.
+    """
+    if getattr(cfg, "hidden_outcome", None) is None:
+        return None
+    c, n = cfg.hidden_correlation, latent_1.shape[0]
+    latent = c * latent_1 + np.sqrt(1.0 - c**2) * rng.standard_normal(n)
+    return (latent + label_sd * rng.standard_normal(n) > threshold).astype(np.float64)
 
 
 def make_synthetic_paper(cfg: Any, rng: np.random.Generator) -> Interactions:

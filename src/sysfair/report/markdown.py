@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from sysfair.report.paper_sections import paper_auc_section, paper_section
+from sysfair.report.tables import figure, fmt, md_table, wilcoxon_table
 
 if TYPE_CHECKING:
     from sysfair.report import SettingReport
@@ -43,35 +45,9 @@ artifacts); nothing is recomputed from the optimizers.
 """
 
 
-def _fmt(value: object, digits: int = 4) -> str:
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "—"
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def _p(value: object) -> str:
-    if not isinstance(value, float) or math.isnan(value):
-        return "—"
-    return f"{value:.2e}" if value < 1e-3 else f"{value:.3f}"
-
-
-def md_table(df: pd.DataFrame, formats: dict[str, Callable[[object], str]] | None = None) -> str:
-    """A DataFrame as a GitHub Markdown table (floats with 4 decimals unless ``formats`` says)."""
-    formats = formats or {}
-    head = "| " + " | ".join(str(c) for c in df.columns) + " |"
-    rule = "|" + "|".join("---" for _ in df.columns) + "|"
-    rows = [
-        "| " + " | ".join(formats.get(c, _fmt)(v) for c, v in zip(df.columns, row, strict=True)) + " |"
-        for row in df.itertuples(index=False)
-    ]
-    return "\n".join([head, rule, *rows])
-
-
 def _pm(summary: pd.DataFrame, metric: str) -> list[str]:
     return [
-        f"{_fmt(m)} ± {_fmt(s)}"
+        f"{fmt(m)} ± {fmt(s)}"
         for m, s in zip(summary[f"{metric}_mean"], summary[f"{metric}_sd"], strict=True)
     ]
 
@@ -89,59 +65,6 @@ def _summary_table(summary: pd.DataFrame) -> str:
         if f"{key}_mean" in summary and summary[f"{key}_mean"].notna().any():
             out[name] = _pm(summary, key)
     return md_table(out)
-
-
-def _wilcoxon_table(table: pd.DataFrame) -> str:
-    cols = [
-        "fair",
-        "baseline",
-        "metric",
-        "n_pairs",
-        "wins",
-        "losses",
-        "ties",
-        "median_difference",
-        "p_value",
-        "method",
-        "note",
-    ]
-    shown = table[cols].rename(columns={"median_difference": "median d", "p_value": "p", "method": "p from"})
-    return md_table(shown, {"p": _p, "median d": lambda v: _fmt(v, 5)})
-
-
-def _figure(path: Path, caption: str) -> str:
-    return f"![{caption}]({path.name})\n\n*{caption}*"
-
-
-def _paper_section(s: SettingReport) -> list[str]:
-    """The paper's Section 4 aggregation: averages over iterations, mean ± 1 sd, Wilcoxon."""
-    if s.paper_summary is None or not len(s.paper_summary):
-        return []
-    table = s.paper_summary.copy()
-    cols = {"method": table["method"], "trials": table["n_trials"]}
-    for metric, name in (
-        ("avg_utility", "avg utility (observed)"),
-        ("avg_der", "avg DER (observed)"),
-        ("avg_exact_utility", "avg utility (noise-free)"),
-        ("avg_exact_der", "avg DER (noise-free)"),
-    ):
-        pairs = zip(table[f"{metric}_mean"], table[f"{metric}_sd"], strict=True)
-        cols[name] = [f"{m:.4f} ± {sd:.4f}" for m, sd in pairs]
-    lines = [
-        "### The paper's view (Section 4): average over the iterations of each trial",
-        "",
-        "Per trial, utility and DER averaged over its iterations (what the platform observed); "
-        "then mean ± 1 sd over trials. This is average-case performance, as the paper reports it.",
-        "",
-        md_table(pd.DataFrame(cols)),
-        "",
-    ]
-    if s.paper_figure is not None:
-        lines += [_figure(s.paper_figure, f"{s.label}: average utility and DER, mean ± 1 sd over trials"), ""]
-    if s.paper_wilcoxon is not None and len(s.paper_wilcoxon):
-        lines += ["Paired Wilcoxon signed-rank tests on these averages (Fair method vs each baseline):", ""]
-        lines += [_wilcoxon_table(s.paper_wilcoxon), ""]
-    return lines
 
 
 def render(
@@ -171,7 +94,7 @@ def render(
             f"`{m}` ({n} trials)" for m, n in zip(s.summary["method"], s.summary["n_trials"], strict=True)
         )
         lines += [f"Methods: {methods}.", ""]
-        lines += _paper_section(s)
+        lines += paper_section(s)
         lines += [
             "### Mean ± 1 sd over trials of each trial's best found (sysfair's view, noise-free)",
             "",
@@ -183,7 +106,7 @@ def render(
         ]
         if s.comparison_figure is not None:
             lines += [
-                _figure(
+                figure(
                     s.comparison_figure,
                     f"{s.label}: scores per method, mean ± 1 sd over trials (Figure 3 style)",
                 ),
@@ -199,7 +122,7 @@ def render(
         ]
         if s.fronts_figure is not None:
             lines += [
-                _figure(
+                figure(
                     s.fronts_figure,
                     f"{s.label}: observed (noisy batch) (utility, DER) of every method "
                     "across trials, with their global front (Figure 4 style)",
@@ -215,7 +138,7 @@ def render(
                     {"share": lambda v: "—" if not isinstance(v, float) or math.isnan(v) else f"{v:.1%}"},
                 ),
                 "",
-                _figure(
+                figure(
                     s.exact_fronts_figure,
                     f"{s.label}: noise-free (utility, DER) of every tried α, the global front of "
                     "those points and the exact front over α (dashed)",
@@ -224,12 +147,12 @@ def render(
             ]
         lines += ["### Paired Wilcoxon signed-rank tests (sysfair's best-found scores)", ""]
         if s.wilcoxon is not None and len(s.wilcoxon):
-            lines += [_wilcoxon_table(s.wilcoxon), ""]
+            lines += [wilcoxon_table(s.wilcoxon), ""]
         lines += [f"- {n}" for n in s.wilcoxon_notes] + ([""] if s.wilcoxon_notes else [])
         lines += ["### Utility and DER over α (noise-free)", ""]
         if s.surface_figure is not None:
             lines += [
-                _figure(
+                figure(
                     s.surface_figure,
                     f"{s.label}: noise-free utility and DER on a grid of α "
                     "(Figures 5-8 style); markers: the α's each method tried",
@@ -245,6 +168,7 @@ def render(
                 if c in s.audit
             ]
             lines += [md_table(s.audit[cols], {"prevalence": lambda v: f"{v:.1%}"}), ""]
+            lines += paper_auc_section(s)
         else:
             lines += ["No run of this setting logged `model_audit.csv`.", ""]
         if s.notes:

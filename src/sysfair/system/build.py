@@ -109,6 +109,15 @@ def build_candidate_log(
     scores[mask] = inputs.scores()[local[mask]] if inputs.has_scores else model.predict(data, rows)
     labels[mask] = data.labels[rows]
     item_ids[mask] = data.item[rows]
+    hidden = None
+    if data.hidden is not None:
+        if data.hidden_weights is None or len(data.hidden_weights) != len(prevalences):
+            raise SysfairError(
+                f"dataset.hidden_outcome needs one weight per group ({len(prevalences)} groups in "
+                f"preferences.prevalences), got {data.hidden_weights}"
+            )
+        hidden = np.zeros((n_s, m), dtype=np.float32)
+        hidden[mask] = data.hidden[rows]
     return CandidateLog(
         scores=scores,
         labels=labels,
@@ -122,4 +131,6 @@ def build_candidate_log(
         item_ids=item_ids,
         label_names=data.label_names,
         n_groups=len(prevalences),
+        hidden=hidden,
+        hidden_weights=None if hidden is None else np.asarray(data.hidden_weights, dtype=np.float64),
     )

@@ -31,6 +31,9 @@ class CandidateLog:
         item_ids: ``[S, m]`` int, item id per slot (-1 on padded slots).
         label_names: K names, in label order.
         n_groups: G, the number of groups (some may be absent from a small log).
+        hidden: ``[S, m]`` float, a realised outcome no scorer models (Appendix D; 0 on padded
+            slots), or None. The platform adds ``hidden_weights[g] * hidden`` to the utility.
+        hidden_weights: ``[G]`` alpha*_hidden(g) of each group (None iff ``hidden`` is None).
     """
 
     scores: np.ndarray
@@ -42,6 +45,8 @@ class CandidateLog:
     label_names: tuple[str, ...]
     n_groups: int
     meta: dict[str, str] = field(default_factory=dict)
+    hidden: np.ndarray | None = None
+    hidden_weights: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         s, m, k = self.scores.shape
@@ -52,6 +57,9 @@ class CandidateLog:
             "session_features": self.session_features.ndim == 2 and self.session_features.shape[0] == s,
             "item_ids": self.item_ids.shape == (s, m),
             "label_names": len(self.label_names) == k,
+            "hidden": (self.hidden is None) == (self.hidden_weights is None)
+            and (self.hidden is None or self.hidden.shape == (s, m)),
+            "hidden_weights": self.hidden_weights is None or self.hidden_weights.shape == (self.n_groups,),
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
@@ -73,6 +81,12 @@ class CandidateLog:
     def n_labels(self) -> int:
         return self.scores.shape[2]
 
+    def hidden_value(self) -> np.ndarray | None:
+        """``[S, m]`` alpha*_hidden(g_s) * hidden of every slot (own group), or None without one."""
+        if self.hidden is None or self.hidden_weights is None:
+            return None
+        return self.hidden.astype(np.float64) * self.hidden_weights[self.group][:, None]
+
     def subset(self, sessions: np.ndarray) -> CandidateLog:
         """The log restricted to ``sessions`` (indices or boolean mask over S)."""
         return CandidateLog(
@@ -80,6 +94,8 @@ class CandidateLog:
             label_names=self.label_names,
             n_groups=self.n_groups,
             meta=dict(self.meta),
+            hidden=None if self.hidden is None else self.hidden[sessions],
+            hidden_weights=self.hidden_weights,
         )
 
     def save(self, path: str | Path) -> None:
@@ -96,6 +112,7 @@ class CandidateLog:
                     n_groups=np.array(self.n_groups),
                     meta_keys=np.array(list(self.meta), dtype=str),
                     meta_values=np.array(list(self.meta.values()), dtype=str),
+                    **self._hidden_arrays(),
                 )
             os.replace(tmp, path)
         except BaseException:
@@ -113,4 +130,12 @@ class CandidateLog:
                 label_names=tuple(str(x) for x in data["label_names"]),
                 n_groups=int(data["n_groups"]),
                 meta=meta,
+                hidden=data["hidden"] if "hidden" in data else None,
+                hidden_weights=data["hidden_weights"] if "hidden_weights" in data else None,
             )
+
+    def _hidden_arrays(self) -> dict[str, np.ndarray]:
+        """The hidden outcome's arrays to save (none without one: the file is as before)."""
+        if self.hidden is None or self.hidden_weights is None:
+            return {}
+        return {"hidden": self.hidden, "hidden_weights": self.hidden_weights}

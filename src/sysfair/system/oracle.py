@@ -284,6 +284,9 @@ def _exact_k2(platform: Platform) -> tuple[np.ndarray, np.ndarray, np.ndarray, s
 
     # Group-utility sums after each event: the start state plus cumulative switches.
     value = np.einsum("smk,sk->sm", log.labels.astype(np.float64), platform.preferences[groups])
+    hidden = log.hidden_value()  # Appendix D's hidden outcome, valued like the platform does
+    if hidden is not None:
+        value += hidden
     base = np.bincount(groups, weights=value[np.arange(n_s), start], minlength=n_g)
     delta = np.zeros((n_e, n_g))
     delta[np.arange(n_e), groups[sess]] = value[sess, after] - value[sess, before]

@@ -79,6 +79,9 @@ class Platform:
         self.preferences = preferences
         # value[s, j]: realised utility of serving slot j to session s, under s's own group weights.
         self._value = np.einsum("smk,sk->sm", log.labels, preferences[log.group])
+        hidden = log.hidden_value()  # Appendix D: an outcome valued but not scored
+        if hidden is not None:
+            self._value += hidden
         self._penalty = None if log.mask.all() else np.where(log.mask, 0.0, -np.inf)
         # [K, S, m] float64: combined scores are summed label by label in float64, elementwise, so
         # an item's score never depends on how many alphas or sessions are served in one call.
