@@ -15,6 +15,7 @@ from sysfair.checks import (
     NON_NEGATIVE,
     NON_NEGATIVE_INT,
     POSITIVE,
+    Each,
     Interval,
     Options,
     options,

@@ -111,7 +111,8 @@ class TrialsConfig(Checked):
     group: ClassVar[str] = "trials"
 
     name: str = "paper"
-    n_trials: int = param(20, AT_LEAST_1)
+    # each trial has its own seed, seed + i, so there are at most 2^32 of them
+    n_trials: int = param(20, Interval(int, 1, MAX_SEED + 1))
     n_iterations: int = param(20, AT_LEAST_1)
     # sessions sampled per iteration for the noisy observation
     batch_size: int = param(500, AT_LEAST_1)
