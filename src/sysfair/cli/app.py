@@ -74,6 +74,7 @@ def task(cfg: DictConfig) -> float:
     total gap), for Hydra sweepers that optimise a value.
     """
     from sysfair.experiment.interrupt import ExperimentInterrupted
+    from sysfair.experiment.journal import StoreLost
 
     launch = _launch()
     try:
@@ -90,6 +91,9 @@ def task(cfg: DictConfig) -> float:
         from sysfair.experiment.runner import format_summary, run_experiment
 
         result = run_experiment(cfg, launch=launch)
+    except StoreLost as exc:  # the results are safe in the journal: exit 3, not a config error
+        print(f"sysfair: error: {exc}", file=sys.stderr)
+        sys.exit(3)
     except SysfairError as exc:
         print(f"sysfair: error: {exc}", file=sys.stderr)
         sys.exit(2)
