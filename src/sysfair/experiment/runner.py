@@ -24,7 +24,7 @@ from sysfair.experiment.candidates import candidate_log
 from sysfair.experiment.config import check_config, check_pool
 from sysfair.experiment.console import ensure_console_logging
 from sysfair.experiment.interrupt import ExperimentInterrupted, interruptible
-from sysfair.experiment.journal import Journal, Recorder, StoreLost, header
+from sysfair.experiment.journal import Journal, Recorder, StoreLost, header, one_line
 from sysfair.experiment.launch import Launch, effective_params, parent_tags, run_name
 from sysfair.experiment.outputs import best_so_far, format_summary, front_alphas, summarise
 from sysfair.experiment.resume import finished_trials, mark_orphans, plan
@@ -209,6 +209,10 @@ def run_experiment(
         journal.end(rec.KILLED)
         where = journal.path if store.failure else None
         raise ExperimentInterrupted(parent, len(done), n_trials, uri, tracker.experiment_id, where) from exc
+    except Exception as exc:  # FAILED (run_status): the error as a tag; the CLI reads the run id
+        store.write(tracker.set_tags, parent, {rec.TAG_ERROR: one_line(exc)[:5000]})
+        exc.sysfair_run_id = parent  # type: ignore[attr-defined]
+        raise
     if store.failure is not None:
         raise StoreLost(uri, store.failure, journal.path, len(done), n_trials)
     return result(parent, "continued" if todo.action == "continue" else "new")
