@@ -75,7 +75,7 @@ def task(cfg: DictConfig) -> float:
     Returns the experiment's mean hypervolume (or the audit's total gap), for Hydra sweepers that
     optimise a value (NaN for a failed multirun job).
     """
-    from sysfair.experiment.interrupt import ExperimentInterrupted
+    from sysfair.experiment.interrupt import ExperimentInterrupted, closing
     from sysfair.experiment.journal import StoreLost
 
     launch = _launch()
@@ -105,10 +105,12 @@ def task(cfg: DictConfig) -> float:
         print(f"sysfair: error: {exc}", file=sys.stderr)
         sys.exit(3 if isinstance(exc, StoreLost) else 2)  # 3: the store failed, the journal holds all
     except ExperimentInterrupted as exc:
+        closing()  # a second Ctrl-C while exiting: one line, no traceback
         log.warning(exc.message())
         _point(launch.output_dir, exc.run_id, exc.tracking_uri, exc.experiment_id, "KILLED")
         sys.exit(130)
     except KeyboardInterrupt:
+        closing()
         log.warning("interrupted before any trial was recorded; nothing to keep")
         sys.exit(130)
     log.info(format_summary(result))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-__all__ = ["ExperimentInterrupted", "Interrupted", "interruptible"]
+__all__ = ["ExperimentInterrupted", "Interrupted", "closing", "interruptible"]
 
 
 class Interrupted(KeyboardInterrupt):
@@ -97,6 +98,20 @@ def _say(text: str) -> None:
         sys.stderr.flush()
     except (OSError, ValueError):  # stderr closed
         pass
+
+
+def closing() -> None:
+    """For a process that is exiting after an interruption: from now on SIGINT and SIGTERM print
+    one line instead of a traceback (a third signal quits at once). Main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    guard = _Guard()
+    guard.stopping = True
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, guard.handle)
+    # Python resets its handlers to the default while it finalises (a signal then kills the
+    # process, exit -2): ignore them from the first exit handler on (handlers run last-in first).
+    atexit.register(lambda: [signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)])
 
 
 class _NoGuard:

@@ -175,44 +175,47 @@ def run_experiment(
         journal.trial(done[index])
     log.info("journal of this run (each finished trial, also if the store fails): %s", journal.path)
     store = Recorder(tracker, journal)
-    try:
-        with interruptible() as guard, rec.run_status(store, parent):
-            if todo.action == "new":
-                with guard.critical():
-                    store.write(log_inputs, tracker, parent, yaml, launch.overrides, audit, oracle)
-            bar = tqdm(
-                total=n_trials,
-                initial=len(done),
-                desc=title,
-                unit="trial",
-                disable=not obj.progress,
-                postfix=best_so_far(done) or None,
-            )
-            with bar:
-                for trial in iter_trials(platform, obj.optimizer, obj.trials, missing, n_jobs):
+    with interruptible() as guard:  # signals stay deferred until the interruption is reported
+        try:
+            with rec.run_status(store, parent):
+                if todo.action == "new":
                     with guard.critical():
-                        journal.trial(trial)
-                        store.write(
-                            log_trial, tracker, parent, name, child_tags, trial, labels, reference, oracle
-                        )
-                        done[trial.index] = trial
-                    bar.set_postfix_str(best_so_far(done))
-                    bar.update()
-            ordered = [done[i] for i in sorted(done)]
-            with guard.critical():
-                summary = summarise(ordered, reference, oracle)
-                title_fronts = f"{title}: observed (utility, DER)"
-                args = (ordered, summary, reference, oracle, labels)
-                store.write(log_outcome, tracker, parent, title_fronts, *args)
-                journal.end(rec.FINISHED)
-    except KeyboardInterrupt as exc:
-        journal.end(rec.KILLED)
-        where = journal.path if store.failure else None
-        raise ExperimentInterrupted(parent, len(done), n_trials, uri, tracker.experiment_id, where) from exc
-    except Exception as exc:  # FAILED (run_status): the error as a tag; the CLI reads the run id
-        store.write(tracker.set_tags, parent, {rec.TAG_ERROR: one_line(exc)[:5000]})
-        exc.sysfair_run_id = parent  # type: ignore[attr-defined]
-        raise
+                        store.write(log_inputs, tracker, parent, yaml, launch.overrides, audit, oracle)
+                bar = tqdm(
+                    total=n_trials,
+                    initial=len(done),
+                    desc=title,
+                    unit="trial",
+                    disable=not obj.progress,
+                    postfix=best_so_far(done) or None,
+                )
+                with bar:
+                    for trial in iter_trials(platform, obj.optimizer, obj.trials, missing, n_jobs):
+                        with guard.critical():
+                            journal.trial(trial)
+                            store.write(
+                                log_trial, tracker, parent, name, child_tags, trial, labels, reference, oracle
+                            )
+                            done[trial.index] = trial
+                        bar.set_postfix_str(best_so_far(done))
+                        bar.update()
+                ordered = [done[i] for i in sorted(done)]
+                with guard.critical():
+                    summary = summarise(ordered, reference, oracle)
+                    title_fronts = f"{title}: observed (utility, DER)"
+                    args = (ordered, summary, reference, oracle, labels)
+                    store.write(log_outcome, tracker, parent, title_fronts, *args)
+                    journal.end(rec.FINISHED)
+        except KeyboardInterrupt as exc:
+            journal.end(rec.KILLED)
+            where = journal.path if store.failure else None
+            raise ExperimentInterrupted(
+                parent, len(done), n_trials, uri, tracker.experiment_id, where
+            ) from exc
+        except Exception as exc:  # FAILED (run_status): the error as a tag; the CLI reads the run id
+            store.write(tracker.set_tags, parent, {rec.TAG_ERROR: one_line(exc)[:5000]})
+            exc.sysfair_run_id = parent  # type: ignore[attr-defined]
+            raise
     if store.failure is not None:
         raise StoreLost(uri, store.failure, journal.path, len(done), n_trials)
     return result(parent, "continued" if todo.action == "continue" else "new")
