@@ -280,6 +280,9 @@ class Recorder:
         """``fn(*args)`` unless the store failed before; a failure is logged once and remembered."""
         if self.failure is not None:
             return
+        db_log = logging.getLogger("mlflow.store.db.utils")  # logs each failure with a traceback
+        level = db_log.level
+        db_log.setLevel(logging.CRITICAL)  # the failure is reported once, below, as one line
         try:
             self._check()
             fn(*args)
@@ -291,6 +294,8 @@ class Recorder:
                 self.failure,
                 self.journal.path,
             )
+        finally:
+            db_log.setLevel(level)
 
     def end_run(self, run_id: str, status: str) -> None:
         """For :func:`sysfair.experiment.record.run_status`: the final status, if the store works."""
