@@ -7,6 +7,7 @@ same command again continues it (see :mod:`sysfair.experiment.resume`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -214,7 +215,8 @@ def run_experiment(
             ) from exc
         except Exception as exc:  # FAILED (run_status): the error as a tag; the CLI reads the run id
             store.write(tracker.set_tags, parent, {rec.TAG_ERROR: one_line(exc)[:5000]})
-            exc.sysfair_run_id = parent  # type: ignore[attr-defined]
+            with contextlib.suppress(AttributeError):
+                exc.sysfair_run_id = parent  # type: ignore[attr-defined]
             raise
     if store.failure is not None:
         raise StoreLost(uri, store.failure, journal.path, len(done), n_trials)
