@@ -22,7 +22,6 @@ from sysfair.experiment.runner import run_experiment
 
 N_TRIALS = 5
 ARGS = [*TINY, f"trials.n_trials={N_TRIALS}"]
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +41,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, float
     return outcome(parent, trials), journal
 
 
+@pytest.mark.slow
 def test_uninterrupted_run_journals_every_trial(reference) -> None:
     numbers, journal = reference
     content = read_journal(journal)
@@ -50,6 +50,7 @@ def test_uninterrupted_run_journals_every_trial(reference) -> None:
     assert [json.loads(x)["kind"] for x in lines] == ["header", *["trial"] * N_TRIALS, "end"]
 
 
+@pytest.mark.slow
 def test_store_deleted_mid_run_loses_nothing_and_replay_equals_uninterrupted(
     tmp_path: Path, reference
 ) -> None:
@@ -84,6 +85,7 @@ def test_store_deleted_mid_run_loses_nothing_and_replay_equals_uninterrupted(
     )
 
 
+@pytest.mark.slow
 def test_replay_of_a_torn_unfinished_journal_writes_a_killed_run(tmp_path: Path, reference) -> None:
     _, journal = reference
     head, *trials, _end = journal.read_text().splitlines()
@@ -96,3 +98,31 @@ def test_replay_of_a_torn_unfinished_journal_writes_a_killed_run(tmp_path: Path,
     assert done.returncode == 0, done.stderr[-3000:]
     (parent,), kids = runs(target)
     assert parent.info.status == rec.KILLED and len(kids) == 2
+
+
+def test_recorder_stops_writing_after_the_first_failure(tmp_path: Path, caplog) -> None:
+    """A server that refuses writes: one warning naming the journal, then no more calls to it."""
+    from sysfair.experiment.journal import Journal, Recorder
+
+    calls: list[str] = []
+
+    class DownServer:
+        uri = "http://127.0.0.1:5000"
+
+        def end_run(self, run_id: str, status: str) -> None:
+            calls.append(status)
+
+    def log_trial(n: int) -> None:
+        calls.append(f"trial {n}")
+        if n == 1:
+            raise ConnectionError("HTTPConnectionPool(host='127.0.0.1', port=5000): Max retries exceeded")
+
+    journal = Journal(tmp_path / rec.JOURNAL_FILE)
+    store = Recorder(DownServer(), journal)  # type: ignore[arg-type]
+    for n in range(3):
+        store.write(log_trial, n)
+    store.end_run("parent", rec.FINISHED)
+    assert calls == ["trial 0", "trial 1"]
+    assert store.failure is not None and store.failure.startswith("ConnectionError: HTTPConnectionPool")
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and str(journal.path) in warnings[0]
