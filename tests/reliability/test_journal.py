@@ -37,7 +37,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, float
         cfg = compose("config", [f"cache_dir={tmp / 'cache'}", f"tracking.uri={uri}", *ARGS])
     run_experiment(cfg, tmp)
     (parent,), trials = runs(uri)
-    (journal,) = (tmp / "outputs" / "journals").rglob(rec.JOURNAL_FILE)
+    (journal,) = (tmp / "journals").rglob(rec.JOURNAL_FILE)
     return outcome(parent, trials), journal
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "Recorder",
     "StoreLost",
     "find_journals",
+    "journal_folder",
     "one_line",
     "read_journal",
     "replay",
@@ -59,6 +60,15 @@ class StoreLost(SysfairError):
 
 def replay_command(folder: Path, uri: str) -> str:
     return f"sysfair record replay {folder} --tracking-uri {uri}"
+
+
+def journal_folder(output_dir: str | None, uri: str, launch_dir: Path, name: str) -> Path:
+    """Hydra's output folder of the run; from the Python API, ``journals/<run name>/`` beside an
+    SQLite store, else ``<launch_dir>/outputs/journals/<run name>/``."""
+    if output_dir:
+        return Path(output_dir)
+    db = _sqlite_file(uri)
+    return (db.parent if db is not None else launch_dir / "outputs") / "journals" / name
 
 
 def _append(path: Path, entry: Mapping[str, Any]) -> None:

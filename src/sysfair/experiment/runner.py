@@ -25,7 +25,7 @@ from sysfair.experiment.candidates import candidate_log
 from sysfair.experiment.config import check_config, check_pool
 from sysfair.experiment.console import ensure_console_logging
 from sysfair.experiment.interrupt import ExperimentInterrupted, interruptible
-from sysfair.experiment.journal import Journal, Recorder, StoreLost, header, one_line
+from sysfair.experiment.journal import Journal, Recorder, StoreLost, header, journal_folder, one_line
 from sysfair.experiment.launch import Launch, effective_params, parent_tags, run_name
 from sysfair.experiment.outputs import best_so_far, format_summary, front_alphas, summarise
 from sysfair.experiment.resume import finished_trials, mark_orphans, plan
@@ -165,7 +165,7 @@ def run_experiment(
     child_tags = {k: v for k, v in tags.items() if k not in (rec.TAG_HYDRA_OVERRIDES, rec.TAG_CONFIG_HASH)}
     yaml = OmegaConf.to_yaml(cfg, resolve=True)
     journal = Journal.start(
-        Path(launch.output_dir) if launch.output_dir else launch_dir / "outputs" / "journals" / name,
+        journal_folder(launch.output_dir, uri, launch_dir, name),
         header(
             uri=uri, experiment=obj.tracking.experiment, parent=parent, name=name, title=title,
             n_trials=n_trials, tags=tags, child_tags=child_tags, params=params, config_yaml=yaml,
