@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from mlflow.entities import Run
 from conftest import TINY
 from faultkit import assert_same, env, finished_trials, launch, outcome, runs, wait_until
 
@@ -25,7 +26,7 @@ ARGS = [*TINY, f"trials.n_trials={N_TRIALS}"]
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, float], Path]:
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, float], Path, Run]:
     """The same experiment, uninterrupted, in-process; its numbers and its journal."""
     from hydra import compose, initialize_config_dir
 
@@ -38,12 +39,19 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, float
     run_experiment(cfg, tmp)
     (parent,), trials = runs(uri)
     (journal,) = (tmp / "journals").rglob(rec.JOURNAL_FILE)
-    return outcome(parent, trials), journal
+    return outcome(parent, trials), journal, parent
+
+
+def _settings(parent: Run) -> tuple[dict[str, float], dict[str, str]]:
+    """The parent's metrics besides timings, and its params besides where files went."""
+    metrics = {k: v for k, v in parent.data.metrics.items() if "seconds" not in k}
+    params = {k: v for k, v in parent.data.params.items() if not k.startswith(("tracking.", "cache_dir"))}
+    return metrics, params
 
 
 @pytest.mark.slow
 def test_uninterrupted_run_journals_every_trial(reference) -> None:
-    numbers, journal = reference
+    numbers, journal, _ = reference
     content = read_journal(journal)
     assert sorted(content.trials) == list(range(N_TRIALS)) and content.status == rec.FINISHED
     lines = journal.read_text().splitlines()
@@ -77,6 +85,7 @@ def test_store_deleted_mid_run_loses_nothing_and_replay_equals_uninterrupted(
     assert parent.info.status == rec.FINISHED and {t.info.status for t in trials} == {rec.FINISHED}
     assert sorted(int(t.data.tags[rec.TAG_TRIAL]) for t in trials) == list(range(N_TRIALS))
     assert_same(outcome(parent, trials), reference[0])
+    assert _settings(parent) == _settings(reference[2])  # model audit, exact front, config: exactly
     # a second replay into the same store is refused, naming the earlier one
     again = subprocess.run([*replay, "--tracking-uri", target], capture_output=True, text=True, env=env())
     assert (
@@ -87,7 +96,7 @@ def test_store_deleted_mid_run_loses_nothing_and_replay_equals_uninterrupted(
 
 @pytest.mark.slow
 def test_replay_of_a_torn_unfinished_journal_writes_a_killed_run(tmp_path: Path, reference) -> None:
-    _, journal = reference
+    _, journal, _ = reference
     head, *trials, _end = journal.read_text().splitlines()
     partial = tmp_path / "run" / rec.JOURNAL_FILE
     partial.parent.mkdir()

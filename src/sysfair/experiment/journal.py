@@ -156,7 +156,7 @@ def header(
         "params": dict(params),
         "config_yaml": config_yaml,
         "overrides": overrides,
-        "model_audit": json.loads(audit.to_json(orient="split")),
+        "model_audit": _table_json(audit),
         "oracle": _oracle_json(oracle),
         "reference": [float(x) for x in reference],
         "label_names": list(labels),
@@ -223,7 +223,7 @@ def replay(path: Path, uri: str | None = None, experiment: str | None = None) ->
     labels = tuple(h["label_names"])
     reference = np.asarray(h["reference"], dtype=np.float64)
     oracle = _oracle_from(h["oracle"])
-    audit = pd.read_json(_split(h["model_audit"]), orient="split")
+    audit = pd.DataFrame(h["model_audit"]["data"], columns=h["model_audit"]["columns"])
     ordered = [content.trials[i] for i in sorted(content.trials)]
     complete = len(ordered) == int(h["n_trials"])
     name = h["run_name"]
@@ -243,10 +243,12 @@ def replay(path: Path, uri: str | None = None, experiment: str | None = None) ->
     return parent, status, len(ordered)
 
 
-def _split(data: dict[str, Any]) -> Any:
-    from io import StringIO
-
-    return StringIO(json.dumps(data))
+def _table_json(table: pd.DataFrame) -> dict[str, Any]:
+    """Columns and rows of plain Python values (floats exactly: pandas' JSON keeps 15 digits)."""
+    rows = [
+        [v.item() if isinstance(v, np.generic) else v for v in row] for row in table.itertuples(index=False)
+    ]
+    return {"columns": list(table.columns), "data": rows}
 
 
 def one_line(exc: BaseException) -> str:
