@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from mlflow.entities import Run
 from conftest import TINY
 from faultkit import assert_same, env, finished_trials, launch, outcome, runs, wait_until
+from mlflow.entities import Run
 
 from sysfair.experiment import record as rec
 from sysfair.experiment.journal import read_journal
