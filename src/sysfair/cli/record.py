@@ -14,7 +14,8 @@ from pathlib import Path
 
 def main_record(argv: list[str]) -> None:
     from sysfair.errors import SysfairError
-    from sysfair.experiment.journal import find_journals, read_journal, replay
+    from sysfair.experiment.journal import read_journal
+    from sysfair.experiment.replay import find_journals, replay
 
     parser = argparse.ArgumentParser(prog="sysfair record", description="The run's journal.")
     sub = parser.add_subparsers(dest="action", required=True)
