@@ -6,7 +6,9 @@ and SQLite store) and is classified as
 * ``clean error``  exit 2, at most two lines on stderr, no traceback, nothing in the store;
 * ``completed``    exit 0 and no NaN metric in any FINISHED run;
 * ``kept``         (faults) the process was stopped and every trial that had finished is in the
-                   store, FINISHED; the parent is not left RUNNING;
+                   store, FINISHED; the parent is not left RUNNING; when the store was deleted
+                   mid-run: one line and exit 3, and replaying the run's journal
+                   (``sysfair record replay``) into a fresh store gives every trial;
 * ``traceback``    a Python traceback reached the user;
 * ``hang``         no answer within ``--timeout`` seconds;
 * ``silent wrong`` exit 0 but a FINISHED run holds a NaN metric;
@@ -137,6 +139,25 @@ def _finished_children(db: Path) -> int:
     return sum(1 for _, status, parent in _runs(db) if parent and status == "FINISHED")
 
 
+def _replayed(case: Case, folder: Path, env: dict[str, str], returncode: int, timeout: float) -> str:
+    """After the store was deleted mid-run: ``kept`` if the run ended cleanly (exit 3, one line)
+    and replaying its journal into a fresh store gives every trial FINISHED."""
+    journals = list(folder.rglob("journal.jsonl"))
+    if returncode != 3 or len(journals) != 1:
+        return "lost data"
+    target = folder / "replayed.db"
+    replay = [sys.executable, "-m", "sysfair.cli.main", "record", "replay", str(journals[0].parent)]
+    subprocess.run(
+        [*replay, "--tracking-uri", f"sqlite:///{target}"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        timeout=timeout,
+    )
+    wanted = [int(o.split("=")[1]) for o in [*case.base, *case.overrides] if o.startswith("trials.n_trials=")]
+    return "kept" if wanted and _finished_children(target) == wanted[-1] else "lost data"
+
+
 def run_case(case: Case, repo: Path, timeout: float) -> tuple[str, float, str]:
     """(outcome, seconds, last stderr line) of one case in a fresh folder."""
     with tempfile.TemporaryDirectory(prefix="fault-") as tmp:
@@ -184,8 +205,7 @@ def run_case(case: Case, repo: Path, timeout: float) -> tuple[str, float, str]:
         if case.fault is not None:
             runs = _runs(db)
             if case.fault == "delete_store":
-                journal = list(folder.rglob("journal*"))
-                return ("kept" if journal else "lost data"), seconds, last
+                return _replayed(case, folder, env, proc.returncode, timeout), seconds, last
             running = [r for r in runs if r[1] == "RUNNING"]
             kept = _finished_children(db)
             ok = kept >= kept_before >= 1 and not running

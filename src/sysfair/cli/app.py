@@ -69,11 +69,14 @@ def _check_store(cfg: DictConfig) -> None:
 def task(cfg: DictConfig) -> float:
     """Run one experiment (or, with ``mode=audit``, one system audit).
 
-    A :class:`SysfairError` becomes a one-line message and exit code 2; Ctrl-C or SIGTERM a
-    one-line message and exit code 130. Returns the experiment's mean hypervolume (or the audit's
-    total gap), for Hydra sweepers that optimise a value.
+    A :class:`SysfairError` becomes a one-line message and exit code 2 (3 when the tracking store
+    failed mid-run: the journal holds the trials); Ctrl-C or SIGTERM a one-line message and exit
+    code 130. Inside a multirun, a failing job is recorded FAILED and the multirun goes on.
+    Returns the experiment's mean hypervolume (or the audit's total gap), for Hydra sweepers that
+    optimise a value (NaN for a failed multirun job).
     """
-    from sysfair.experiment.interrupt import ExperimentInterrupted
+    from sysfair.experiment.interrupt import ExperimentInterrupted, closing
+    from sysfair.experiment.journal import StoreLost
 
     launch = _launch()
     try:
@@ -90,14 +93,24 @@ def task(cfg: DictConfig) -> float:
         from sysfair.experiment.runner import format_summary, run_experiment
 
         result = run_experiment(cfg, launch=launch)
-    except SysfairError as exc:
+    except Exception as exc:
+        if launch.sweep is not None:  # a multirun job: recorded FAILED, the other jobs go on
+            from sysfair.cli.sweep import record_failed_job
+
+            record_failed_job(cfg, launch, exc)
+            _point(launch.output_dir, getattr(exc, "sysfair_run_id", ""), "", "", "FAILED")
+            return float("nan")
+        if not isinstance(exc, SysfairError):
+            raise  # a bug: the traceback
         print(f"sysfair: error: {exc}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(3 if isinstance(exc, StoreLost) else 2)  # 3: the store failed, the journal holds all
     except ExperimentInterrupted as exc:
+        closing()  # a second Ctrl-C while exiting: one line, no traceback
         log.warning(exc.message())
         _point(launch.output_dir, exc.run_id, exc.tracking_uri, exc.experiment_id, "KILLED")
         sys.exit(130)
     except KeyboardInterrupt:
+        closing()
         log.warning("interrupted before any trial was recorded; nothing to keep")
         sys.exit(130)
     log.info(format_summary(result))

@@ -16,6 +16,8 @@ commands:
                           e.g. sysfair audit audit.alpha=[0.7,0.3] retriever=single_label
   report [--sweep TAG] [--out DIR] [--experiment NAME] [--tracking-uri URI]
                           figures and a Markdown report from the runs stored in MLflow
+  record replay FOLDER [--tracking-uri URI]
+                          write a run's journal (kept in its output folder) into a store
   cache list|clear [--dir DIR] [--older-than 30d]
                           the CandidateLog cache: entries, sizes, ages, what built them
   study create|ask|tell|status|front NAME [...]
@@ -76,6 +78,12 @@ def _cache(rest: list[str]) -> None:
     main_cache(rest)
 
 
+def _record(rest: list[str]) -> None:
+    from sysfair.cli.record import main_record
+
+    main_record(rest)
+
+
 def _study(rest: list[str]) -> None:
     from sysfair.study.cli import main_study
 
@@ -99,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         "data": _data,
         "cache": _cache,
         "study": _study,
+        "record": _record,
     }
     if args[0] not in commands:
         _fail(f"unknown command {args[0]!r}\n\n{USAGE}")

@@ -1,5 +1,10 @@
 """Hydra callback: identify a multirun across reruns, prepare the store, build the report at the end.
 
+Every job's config is checked before the first job runs (a bad combination is named, exit 2).
+A job that fails later is recorded as a FAILED run with its error as the ``error`` tag
+(:func:`record_failed_job`); the other jobs run, and the end of the multirun lists the failed
+jobs (in the report, and in one line; exit 1).
+
 A multirun that is run again (the same overrides) finds its earlier jobs in MLflow by the
 ``sweep_key`` tag: finished jobs are skipped, interrupted ones continued, and the new sweep
 folder reuses the first run's ``sweep`` tag, so the report covers every job.
@@ -16,6 +21,8 @@ from typing import Any
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
+
+from sysfair.errors import SysfairError
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +60,100 @@ def sweep_tag() -> str | None:
     return None if info is None else info["sweep"]
 
 
+def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
+    """Each job's overrides, as Hydra's basic sweeper will expand them (None for other sweepers)."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    target = str(config.hydra.sweeper.get("_target_", ""))
+    if not target.endswith("BasicSweeper"):
+        return None
+    params = config.hydra.sweeper.get("params") or {}
+    arguments = [f"{k}={v}" for k, v in params.items()] + list(config.hydra.overrides.task)
+    overrides = OverridesParser.create().parse_overrides(arguments)
+    return BasicSweeper.split_arguments(overrides, None)[0]
+
+
+def check_jobs(config: DictConfig, config_name: str | None) -> list[str]:
+    """One line per job whose config fails the checks (composition or ConfigError), in job order."""
+    from hydra import compose
+
+    from sysfair.experiment.config import check_config
+    from sysfair.experiment.store import check_tracking_uri
+    from sysfair.experiment.tracking import default_uri
+
+    jobs = sweep_jobs(config)
+    bad: list[str] = []
+    uris: set[str] = set()
+    for n, overrides in enumerate(jobs or []):
+        try:
+            cfg = compose(config_name=config_name or "config", overrides=overrides)
+            check_config(cfg)
+            uri = cfg.tracking.uri or default_uri(Path.cwd())
+            if uri not in uris:
+                check_tracking_uri(uri)
+                uris.add(uri)
+        except Exception as exc:  # noqa: BLE001 - a ConfigError, or Hydra's own composition errors
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            varying = [o for i, o in enumerate(overrides) if len({job[i] for job in jobs or []}) > 1]
+            bad.append(f"job {n} ({' '.join(varying or overrides)}): {text}")
+    return bad
+
+
+def record_failed_job(cfg: DictConfig, launch: Any, exc: BaseException) -> None:
+    """Record a multirun job that failed: its FAILED parent run gets the error as a tag (a FAILED
+    run is created for it if it failed before having one); logged, never raised."""
+    from sysfair.experiment import record as rec
+    from sysfair.experiment.journal import one_line
+    from sysfair.experiment.tracking import MlflowLogger, default_uri, process_tags, standard_tags
+
+    error = str(exc) if isinstance(exc, SysfairError) else one_line(exc)
+    log.error("job %s failed: %s (the other jobs go on)", launch.job, error)
+    try:
+        tracker = MlflowLogger(cfg.tracking.uri or default_uri(Path.cwd()), cfg.tracking.experiment)
+        run_id = getattr(exc, "sysfair_run_id", None)
+        if run_id is not None:
+            tracker.set_tags(run_id, {rec.TAG_ERROR: error[:5000]})
+            return
+        tags = {
+            rec.TAG_MODE: rec.MODE_EXPERIMENT,
+            rec.TAG_DATASET: str(OmegaConf.select(cfg, "dataset.name", default="?")),
+            rec.TAG_OPTIMIZER: str(OmegaConf.select(cfg, "optimizer.name", default="?")),
+            rec.TAG_SWEEP: launch.sweep,
+            rec.TAG_JOB: str(launch.job),
+            rec.TAG_ERROR: error[:5000],
+            **{
+                k: v
+                for k, v in (
+                    (rec.TAG_SWEEP_KEY, launch.sweep_key),
+                    (rec.TAG_HYDRA_OUTPUT_DIR, launch.output_dir),
+                )
+                if v
+            },
+            rec.TAG_HYDRA_OVERRIDES: " ".join(launch.overrides or []),
+            **standard_tags(),
+            **process_tags(),
+        }
+        run_id = tracker.start_run(f"failed-sweep{launch.sweep}-job{launch.job}", tags=tags)
+        tracker.end_run(run_id, rec.FAILED)
+    except Exception as store_exc:  # noqa: BLE001 - the store itself may be what failed
+        log.error(
+            "job %s: its failure could not be recorded in the store (%s)", launch.job, one_line(store_exc)
+        )
+
+
+def failed_jobs(tracker: Any, tag: str) -> list[Any]:
+    """The sweep's FAILED parent runs whose job has no FINISHED run (a rerun may have finished it)."""
+    from sysfair.experiment import record as rec
+
+    parents = [
+        r for r in tracker.search(f"tags.{rec.TAG_SWEEP} = '{tag}'") if rec.TAG_PARENT not in r.data.tags
+    ]
+    done = {r.data.tags.get(rec.TAG_JOB) for r in parents if r.info.status == rec.FINISHED}
+    failed = [r for r in parents if r.info.status == rec.FAILED and r.data.tags.get(rec.TAG_JOB) not in done]
+    return sorted(failed, key=lambda r: int(r.data.tags.get(rec.TAG_JOB, "0") or 0))
+
+
 class SweepReport(Callback):
     """Prepares the MLflow store and the sweep's identity before a multirun's jobs start; writes
     the report at the end.
@@ -62,10 +163,25 @@ class SweepReport(Callback):
     """
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        import sys
+
         from sysfair.experiment import record as rec
+
+        bad = check_jobs(config, kwargs.get("config_name"))
+        if bad:
+            for line in bad:
+                print(f"sysfair: error: {line}", file=sys.stderr)
+            print(
+                f"sysfair: error: {len(bad)} job(s) of the multirun are invalid; no job was run",
+                file=sys.stderr,
+            )
+            sys.exit(2)
+        from sysfair.experiment.store import prepare_store
         from sysfair.experiment.tracking import MlflowLogger, default_uri
 
-        tracker = MlflowLogger(config.tracking.uri or default_uri(Path.cwd()), config.tracking.experiment)
+        uri = config.tracking.uri or default_uri(Path.cwd())
+        prepare_store(uri)  # a fresh SQLite store's tables, quietly, once
+        tracker = MlflowLogger(uri, config.tracking.experiment)
         params = config.hydra.sweeper.get("params")
         key = sweep_key(
             list(config.hydra.overrides.task),
@@ -96,5 +212,27 @@ class SweepReport(Callback):
             build_report(uri, config.tracking.experiment, out, sweep_tag=tag)
         except Exception as exc:  # the sweep's runs are safe in MLflow; say what went wrong
             log.error("sweep report failed: %s (rebuild it with `sysfair report --sweep %s`)", exc, tag)
+        else:
+            log.info("Sweep report: %s", out / "report.md")
+        self._fail_if_jobs_failed(config, uri, tag)
+
+    @staticmethod
+    def _fail_if_jobs_failed(config: DictConfig, uri: str, tag: str) -> None:
+        """One line listing the failed jobs, and exit code 1, when any job failed."""
+        import sys
+
+        from sysfair.experiment import record as rec
+        from sysfair.experiment.tracking import MlflowLogger
+
+        try:
+            failed = failed_jobs(MlflowLogger(uri, config.tracking.experiment), tag)
+        except Exception as exc:  # noqa: BLE001 - the store may be gone; the jobs logged their errors
+            log.error("could not list the failed jobs: %s", exc)
             return
-        log.info("Sweep report: %s", out / "report.md")
+        if failed:
+            listed = "; ".join(
+                f"job {r.data.tags.get(rec.TAG_JOB, '?')}: {r.data.tags.get(rec.TAG_ERROR, '?')}"
+                for r in failed
+            )
+            print(f"sysfair: error: {len(failed)} job(s) of sweep {tag} failed ({listed})", file=sys.stderr)
+            sys.exit(1)

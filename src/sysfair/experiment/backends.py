@@ -9,7 +9,8 @@ The serving pool (the :class:`~sysfair.system.platform.Platform` holding the Can
 travels to the workers once, not inside every task:
 
 - ``loky``: joblib memory-maps every large array into a temporary folder once and the workers
-  map that file (today's behaviour, unchanged);
+  map that file; each worker ends itself once the experiment's process is gone
+  (:func:`watch_parent`);
 - ``ray``: one ``ray.put`` into the object store; the workers read its arrays zero-copy;
 - ``dask``: one ``client.scatter(..., broadcast=True)``; each worker keeps one copy.
 
@@ -23,6 +24,8 @@ main process alone writes to MLflow. Ray and Dask are optional
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -31,7 +34,7 @@ from typing import Any
 from sysfair.errors import SysfairError
 from sysfair.experiment.console import quiet
 
-__all__ = ["BACKENDS", "BackendMissing", "TrialBackend", "fetch", "trial_backend"]
+__all__ = ["BACKENDS", "BackendMissing", "TrialBackend", "fetch", "trial_backend", "watch_parent"]
 
 BACKENDS = ("loky", "ray", "dask")
 INSTALL_HINT = 'pip install -e ".[cluster]"'
@@ -157,6 +160,26 @@ def _dask(address: str | None, n_jobs: int, shipped: Any) -> Iterator[TrialBacke
         yield TrialBackend("dask", backend, n_jobs, shipped)
 
 
+def watch_parent(parent: int, period: float = 0.5) -> None:
+    """Loky worker initializer: a daemon thread ends this worker within ``period`` seconds once
+    process ``parent`` (the experiment) is gone, e.g. after ``kill -9`` or a crash, when it could
+    not stop its workers itself (Ctrl-C and SIGTERM stop them at once)."""
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:  # re-parented: the experiment's process has ended
+                os._exit(1)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+            time.sleep(period)
+
+    threading.Thread(target=watch, name="sysfair-watch-parent", daemon=True).start()
+
+
 @contextmanager
 def trial_backend(backend: str, address: str | None, n_jobs: int, shipped: Any) -> Iterator[TrialBackend]:
     """Open the engine ``backend`` (see the module docstring), ship ``shipped`` once, close it after.
@@ -164,7 +187,11 @@ def trial_backend(backend: str, address: str | None, n_jobs: int, shipped: Any) 
     Raises :class:`BackendMissing` naming the ``cluster`` extra when Ray or Dask is not installed.
     """
     if backend == "loky":
-        yield TrialBackend("loky", None, n_jobs, shipped)  # None: joblib's default (loky), as before
+        from joblib._parallel_backends import LokyBackend
+
+        # joblib's default engine, each worker watching this process: none outlives it
+        engine = LokyBackend(initializer=watch_parent, initargs=(os.getpid(),))
+        yield TrialBackend("loky", engine, n_jobs, shipped)
     elif backend == "ray":
         with _ray(address, n_jobs, shipped) as opened:
             yield opened

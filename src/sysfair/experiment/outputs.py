@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -12,7 +14,9 @@ from sysfair.system.pareto import pareto_mask
 
 __all__ = [
     "convergence_table",
+    "best_so_far",
     "format_front_alphas",
+    "format_summary",
     "front_alphas",
     "model_audit_metrics",
     "oracle_metrics",
@@ -115,3 +119,37 @@ def format_front_alphas(front: pd.DataFrame, label_names: tuple[str, ...]) -> st
             f"{alpha:<24}{r['utility']:>10.4f}{r['der']:>10.4f}   ({int(r['trial'])}, {int(r['iteration'])})"
         )
     return "\n".join(lines)
+
+
+def best_so_far(results: dict[int, TrialResult]) -> str:
+    """Best noise-free values so far across finished trials, for the progress bar."""
+    if not results:
+        return ""
+    u = max(float(np.nanmax(r.exact_utility)) for r in results.values())
+    d = max(float(np.nanmax(r.exact_der)) for r in results.values())
+    return f"best utility {u:.4f}, best DER {d:.4f}"
+
+
+def format_summary(result: Any, n_trials: int | None = None) -> str:
+    """The text printed at the end of a run (``result``: an ``ExperimentResult``): mean and sd,
+    the front of alphas, where to look."""
+    n = len(result.trials) if n_trials is None else n_trials
+    rows = [f"{'metric':<22}{'mean':>10}{'sd':>10}"]
+    rows += [
+        f"{k:<22}{result.summary.loc[k, 'mean']:>10.4f}{result.summary.loc[k, 'sd']:>10.4f}"
+        for k in result.summary.index
+    ]
+    front = ""
+    if len(result.front):
+        front = (
+            f"\n\nNon-dominated alphas found ({len(result.front)}; utility and DER noise-free on the "
+            f"whole pool):\n{format_front_alphas(result.front, result.label_names)}"
+        )
+    from sysfair.experiment.tracking import ui_command
+
+    where = ui_command(result.tracking_uri, result.experiment_id or None)
+    return (
+        f"\nSummary of {result.title or 'the experiment'} over {n} trials (alphas re-evaluated "
+        "noise-free on the whole pool):\n" + "\n".join(rows) + front + f"\n\nMLflow run {result.run_id}. "
+        f"Open the results with:\n  {where.replace(chr(10), chr(10) + '  ')}\n"
+    )

@@ -46,6 +46,9 @@ TAG_CONFIG_HASH = "config_hash"  # what decides the numbers (see config_hash): r
 TAG_HYDRA_OUTPUT_DIR = "hydra_output_dir"
 TAG_HYDRA_OVERRIDES = "hydra_overrides"
 TAG_RESUMED = "resumed"  # how many times the run was continued
+TAG_REPLAYED_FROM = "replayed_from"  # a run written from a journal: the id of the run that wrote it
+TAG_ERROR = "error"  # on a FAILED run: the error that stopped it (one line)
+TAG_JOB = "job"  # the job's number within its multirun
 TAG_PARENT = mlflow_tags.MLFLOW_PARENT_RUN_ID
 TAG_SOURCE_NAME = mlflow_tags.MLFLOW_SOURCE_NAME
 TAG_SOURCE_TYPE = mlflow_tags.MLFLOW_SOURCE_TYPE
@@ -74,6 +77,7 @@ ART_FRONT_ALPHAS = "front_alphas.csv"  # the non-dominated alphas found (noise-f
 ART_CONVERGENCE = "convergence.csv"
 ART_TRIAL_FRONT = "pareto_front.csv"  # a trial's observed front (trial run)
 ART_TRIAL_RESULT = "trial_result.json"  # a trial's arrays, exactly, for resuming (trial run)
+JOURNAL_FILE = "journal.jsonl"  # not an artifact: in the run's output folder, one line per trial
 
 # ---- metric names -----------------------------------------------------------------------------
 OUTCOME, PROGRESS, RUN, SETTING = "outcome", "progress", "run", "setting"

@@ -7,6 +7,7 @@ same command again continues it (see :mod:`sysfair.experiment.resume`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -24,15 +25,15 @@ from sysfair.experiment.candidates import candidate_log
 from sysfair.experiment.config import check_config, check_pool
 from sysfair.experiment.console import ensure_console_logging
 from sysfair.experiment.interrupt import ExperimentInterrupted, interruptible
-from sysfair.experiment.outputs import format_front_alphas, front_alphas, summarise
+from sysfair.experiment.journal import Journal, Recorder, StoreLost, header, journal_folder, one_line
+from sysfair.experiment.launch import Launch, effective_params, parent_tags, run_name
+from sysfair.experiment.outputs import best_so_far, format_summary, front_alphas, summarise
 from sysfair.experiment.resume import finished_trials, mark_orphans, plan
 from sysfair.experiment.runs import log_inputs, log_outcome, log_trial
 from sysfair.experiment.tracking import (
     MlflowLogger,
     default_uri,
     flatten,
-    process_tags,
-    standard_tags,
     ui_command,
 )
 from sysfair.experiment.trials import TrialResult, capped_n_jobs, iter_trials
@@ -44,17 +45,6 @@ __all__ = ["ExperimentResult", "Launch", "candidate_log", "format_summary", "run
 
 log = logging.getLogger(__name__)
 SUMMARY_KEYS = rec.SUMMARY_KEYS
-
-
-@dataclass(frozen=True)
-class Launch:
-    """How the command line launched the run (all optional; the CLI fills them from Hydra)."""
-
-    sweep: str | None = None  # multirun folder name (tag ``sweep``)
-    sweep_key: str | None = None  # identifies the multirun's command across reruns
-    job: str | None = None  # job number within the multirun
-    output_dir: str | None = None  # Hydra's output folder of this job
-    overrides: list[str] | None = None  # Hydra's task overrides
 
 
 @dataclass(frozen=True)
@@ -84,32 +74,6 @@ def _exact_front(platform: Platform) -> OracleFront:
         time.perf_counter() - t0,
     )
     return oracle
-
-
-def _effective_params(cfg: DictConfig, obj: Any, n_jobs: int, reference: np.ndarray) -> dict[str, str]:
-    """The flattened config with the values actually used where the config says null or -1."""
-    params = flatten(OmegaConf.to_container(cfg, resolve=True))
-    if "dataset.label_correlation" in params and hasattr(obj.dataset, "correlation"):
-        params["dataset.label_correlation"] = str(obj.dataset.correlation)
-    params["trials.n_jobs"] = str(n_jobs)
-    params["trials.reference_point"] = str([float(x) for x in reference])
-    return params
-
-
-def _run_name(obj: Any, launch: Launch) -> str:
-    base = obj.tracking.run_name or f"{obj.optimizer.name}-{obj.dataset.name}"
-    if launch.sweep is not None:
-        return f"{base}-sweep{launch.sweep}-job{launch.job or 0}"
-    return f"{base}-{time.strftime('%y%m%d-%H%M%S')}"
-
-
-def _best(results: dict[int, TrialResult]) -> str:
-    """Best noise-free values so far across finished trials, for the progress bar."""
-    if not results:
-        return ""
-    u = max(float(np.nanmax(r.exact_utility)) for r in results.values())
-    d = max(float(np.nanmax(r.exact_der)) for r in results.values())
-    return f"best utility {u:.4f}, best DER {d:.4f}"
 
 
 def run_experiment(
@@ -180,24 +144,7 @@ def run_experiment(
         )
         return result(run_id, "skipped")
 
-    tags = {
-        rec.TAG_MODE: rec.MODE_EXPERIMENT,
-        rec.TAG_DATASET: obj.dataset.name,
-        rec.TAG_OPTIMIZER: obj.optimizer.name,
-        rec.TAG_SCORER: getattr(obj.scorer, "name", ""),
-        rec.TAG_RETRIEVER: getattr(obj.retriever, "name", ""),
-        rec.TAG_CONFIG_HASH: chash,
-        **standard_tags(),
-        **process_tags(),
-    }
-    for key, value in (
-        (rec.TAG_SWEEP, launch.sweep),
-        (rec.TAG_SWEEP_KEY, launch.sweep_key),
-        (rec.TAG_HYDRA_OUTPUT_DIR, launch.output_dir),
-        (rec.TAG_HYDRA_OVERRIDES, None if launch.overrides is None else " ".join(launch.overrides)),
-    ):
-        if value is not None:
-            tags[key] = value
+    tags = parent_tags(obj, chash, launch)
     if todo.action == "continue":
         assert todo.run is not None
         parent, name = todo.run.info.run_id, todo.run.info.run_name
@@ -206,75 +153,71 @@ def run_experiment(
         tracker.set_tags(parent, {**tags, rec.TAG_RESUMED: str(times)})
         log.info(
             "continuing run %s (%s): %d of %d trials already finished, %d to run",
-            parent,
-            name,
-            len(done),
-            n_trials,
-            len(missing),
+            *(parent, name, len(done), n_trials, len(missing)),
         )
-    else:
-        name = _run_name(obj, launch)
-        params = _effective_params(cfg, obj, n_jobs, reference)
+    params = effective_params(cfg, obj, n_jobs, reference)
+    if todo.action != "continue":
+        name = run_name(obj, launch)
         parent = tracker.start_run(name, tags=tags, params=params)
     log.info(
         "MLflow run %s (%s): %s", parent, name, ui_command(uri, tracker.experiment_id).replace("\n", "; ")
     )
     child_tags = {k: v for k, v in tags.items() if k not in (rec.TAG_HYDRA_OVERRIDES, rec.TAG_CONFIG_HASH)}
-    try:
-        with rec.run_status(tracker, parent), interruptible() as guard:
-            if todo.action == "new":
-                with guard.critical():
-                    yaml = OmegaConf.to_yaml(cfg, resolve=True)
-                    log_inputs(tracker, parent, yaml, launch.overrides, audit, oracle)
-            bar = tqdm(
-                total=n_trials,
-                initial=len(done),
-                desc=title,
-                unit="trial",
-                disable=not obj.progress,
-                postfix=_best(done) or None,
-            )
-            with bar:
-                for trial in iter_trials(platform, obj.optimizer, obj.trials, missing, n_jobs):
+    yaml = OmegaConf.to_yaml(cfg, resolve=True)
+    journal = Journal.start(
+        journal_folder(launch.output_dir, uri, launch_dir, name),
+        header(
+            uri=uri, experiment=obj.tracking.experiment, parent=parent, name=name, title=title,
+            n_trials=n_trials, tags=tags, child_tags=child_tags, params=params, config_yaml=yaml,
+            overrides=launch.overrides, audit=audit, oracle=oracle, reference=reference, labels=labels,
+        ),
+    )  # fmt: skip
+    for index in sorted(done):
+        journal.trial(done[index])
+    log.info("journal of this run (each finished trial, also if the store fails): %s", journal.path)
+    store = Recorder(tracker, journal)
+    with interruptible() as guard:  # signals stay deferred until the interruption is reported
+        try:
+            with rec.run_status(store, parent):
+                if todo.action == "new":
                     with guard.critical():
-                        log_trial(tracker, parent, name, child_tags, trial, labels, reference, oracle)
-                        done[trial.index] = trial
-                    bar.set_postfix_str(_best(done))
-                    bar.update()
-            ordered = [done[i] for i in sorted(done)]
-            with guard.critical():
-                log_outcome(
-                    tracker,
-                    parent,
-                    f"{title}: observed (utility, DER)",
-                    ordered,
-                    summarise(ordered, reference, oracle),
-                    reference,
-                    oracle,
-                    labels,
+                        store.write(log_inputs, tracker, parent, yaml, launch.overrides, audit, oracle)
+                bar = tqdm(
+                    total=n_trials,
+                    initial=len(done),
+                    desc=title,
+                    unit="trial",
+                    disable=not obj.progress,
+                    postfix=best_so_far(done) or None,
                 )
-    except KeyboardInterrupt as exc:
-        raise ExperimentInterrupted(parent, len(done), n_trials, uri, tracker.experiment_id) from exc
+                with bar:
+                    for trial in iter_trials(platform, obj.optimizer, obj.trials, missing, n_jobs):
+                        with guard.critical():
+                            journal.trial(trial)
+                            store.write(
+                                log_trial, tracker, parent, name, child_tags, trial, labels, reference, oracle
+                            )
+                            done[trial.index] = trial
+                        bar.set_postfix_str(best_so_far(done))
+                        bar.update()
+                ordered = [done[i] for i in sorted(done)]
+                with guard.critical():
+                    summary = summarise(ordered, reference, oracle)
+                    title_fronts = f"{title}: observed (utility, DER)"
+                    args = (ordered, summary, reference, oracle, labels)
+                    store.write(log_outcome, tracker, parent, title_fronts, *args)
+                    journal.end(rec.FINISHED)
+        except KeyboardInterrupt as exc:
+            journal.end(rec.KILLED)
+            where = journal.path if store.failure else None
+            raise ExperimentInterrupted(
+                parent, len(done), n_trials, uri, tracker.experiment_id, where
+            ) from exc
+        except Exception as exc:  # FAILED (run_status): the error as a tag; the CLI reads the run id
+            store.write(tracker.set_tags, parent, {rec.TAG_ERROR: one_line(exc)[:5000]})
+            with contextlib.suppress(AttributeError):
+                exc.sysfair_run_id = parent  # type: ignore[attr-defined]
+            raise
+    if store.failure is not None:
+        raise StoreLost(uri, store.failure, journal.path, len(done), n_trials)
     return result(parent, "continued" if todo.action == "continue" else "new")
-
-
-def format_summary(result: ExperimentResult, n_trials: int | None = None) -> str:
-    """The text printed at the end of a run: mean and sd, the front of alphas, where to look."""
-    n = len(result.trials) if n_trials is None else n_trials
-    rows = [f"{'metric':<22}{'mean':>10}{'sd':>10}"]
-    rows += [
-        f"{k:<22}{result.summary.loc[k, 'mean']:>10.4f}{result.summary.loc[k, 'sd']:>10.4f}"
-        for k in result.summary.index
-    ]
-    front = ""
-    if len(result.front):
-        front = (
-            f"\n\nNon-dominated alphas found ({len(result.front)}; utility and DER noise-free on the "
-            f"whole pool):\n{format_front_alphas(result.front, result.label_names)}"
-        )
-    where = ui_command(result.tracking_uri, result.experiment_id or None)
-    return (
-        f"\nSummary of {result.title or 'the experiment'} over {n} trials (alphas re-evaluated "
-        "noise-free on the whole pool):\n" + "\n".join(rows) + front + f"\n\nMLflow run {result.run_id}. "
-        f"Open the results with:\n  {where.replace(chr(10), chr(10) + '  ')}\n"
-    )

@@ -126,6 +126,8 @@ def collect(
         if len(parents) < len(candidates)
         else []
     )
+    failed = [r for r in candidates if r.info.status == rec.FAILED and rec.TAG_ERROR in r.data.tags]
+    notes += [f"failed: {r.info.run_name} ({r.data.tags[rec.TAG_ERROR]})" for r in failed]
     labels = _setting_labels(groups)
     settings = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -14,7 +14,7 @@ from mlflow.tracking import MlflowClient
 from sysfair.errors import ConfigError
 from sysfair.experiment.store import check_tracking_uri
 
-RUN = str(Path(__file__).resolve().parents[1] / "run.py")
+RUN = str(Path(__file__).resolve().parents[2] / "run.py")
 
 
 @pytest.mark.parametrize(
