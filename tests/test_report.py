@@ -3,6 +3,7 @@ computed independently from the stored metrics (MlflowClient), Wilcoxon against 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -214,13 +215,17 @@ def test_files_and_report_run(sweep: tuple[str, Path, ReportResult]) -> None:
 
 
 def test_sweep_filter_errors_and_cli(
-    sweep: tuple[str, Path, ReportResult], capsys: pytest.CaptureFixture[str]
+    sweep: tuple[str, Path, ReportResult],
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     uri, tmp, _ = sweep
     client, parents, _ = _stored(uri)
     for method in ("random", "fair_nehvi"):
         client.set_tag(parents[method], "sweep", "pair")
-    tagged = build_report(uri, "sysfair", tmp / "pair", sweep_tag="pair", log_run=False)
+    with caplog.at_level(logging.INFO, logger="sysfair.report"):
+        tagged = build_report(uri, "sysfair", tmp / "pair", sweep_tag="pair", log_run=False)
+    assert "report: setting 1/1 (" in caplog.text  # progress, one line per setting
     assert sorted(tagged.settings[0].summary["method"]) == ["fair_nehvi", "random"]
     assert tagged.run_id is None
     with pytest.raises(NoFinishedRunsError, match="sweep 'nope'"):

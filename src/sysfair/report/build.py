@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+from tqdm.auto import tqdm
 
 from sysfair.report.collect import SweepData, collect
 from sysfair.report.markdown import render
 from sysfair.report.setting_report import SettingReport, setting_report
 
 __all__ = ["ReportResult", "build_report"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,21 @@ def build_report(
     dirs = launch_dirs or _launch_dirs(tracking_uri)
     slugs = [_slug(s.label) for s in data.settings]
     slugs = [f"{x}_{i}" if slugs.count(x) > 1 else x for i, x in enumerate(slugs)]  # labels may clash
-    reports = [setting_report(s, x, out_dir, dirs) for s, x in zip(data.settings, slugs, strict=True)]
+    reports = []
+    # one line per setting in the log, and a bar on a terminal (tqdm's disable=None)
+    bar = tqdm(total=len(slugs), desc="report", unit="setting", leave=False, disable=None)
+    for i, (setting, slug) in enumerate(zip(data.settings, slugs, strict=True), start=1):
+        t0 = time.perf_counter()
+        reports.append(setting_report(setting, slug, out_dir, dirs))
+        log.info(
+            "report: setting %d/%d (%s) done in %.1f s",
+            i,
+            len(slugs),
+            setting.label,
+            time.perf_counter() - t0,
+        )
+        bar.update()
+    bar.close()
     files: list[Path] = []
     for r in reports:
         figures = (r.fronts_figure, r.exact_fronts_figure, r.paper_figure)
