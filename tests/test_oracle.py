@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from sysfair.system.candidates import CandidateLog
-from sysfair.system.oracle import OracleFront, _hull_events, hypervolume_regret, oracle_front, simplex_grid
+from sysfair.system.oracle import OracleFront, hypervolume_regret, oracle_front, simplex_grid
+from sysfair.system.oracle_k2 import _hull_events
 from sysfair.system.pareto import staircase
 from sysfair.system.platform import Platform
 
