@@ -230,6 +230,7 @@ def test_run_experiment_tables_equal_the_ones_read_back(tmp_path: Path) -> None:
     assert back.fronts.equals(back.iterations[back.iterations["on_observed_front"]].reset_index(drop=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", ["quickstart.py", "live_study.py"])
 def test_examples_run(script: str, tmp_path: Path) -> None:
     env = {**os.environ, "SYSFAIR_CACHE_DIR": str(tmp_path / "cache"), "MLFLOW_RUN_ID": ""}

@@ -96,6 +96,7 @@ def dask_cluster() -> Iterator[Any]:
         yield cluster
 
 
+@pytest.mark.slow
 @needs_ray
 def test_ray_same_numbers_pool_put_once_and_local_cluster_shut_down(reference: list[TrialResult]) -> None:
     import ray
@@ -108,6 +109,7 @@ def test_ray_same_numbers_pool_put_once_and_local_cluster_shut_down(reference: l
     assert not ray.is_initialized()  # the local cluster started for the run is gone
 
 
+@pytest.mark.slow
 @needs_dask
 def test_dask_at_an_address_same_numbers_pool_scattered_once(
     reference: list[TrialResult], dask_cluster: Any
@@ -119,6 +121,7 @@ def test_dask_at_an_address_same_numbers_pool_scattered_once(
     assert len(dask_cluster.scheduler.workers) == 2  # an existing cluster is left running
 
 
+@pytest.mark.slow
 @needs_dask
 def test_experiment_on_dask_logs_from_the_main_process(compose_cfg, dask_cluster: Any) -> None:
     overrides = [o for o in TINY if not o.startswith("trials.n_jobs")]

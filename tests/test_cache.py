@@ -95,6 +95,7 @@ def _load_or_build_in_child(cache_dir: str, marker_dir: str, out: str) -> None:
     Path(out + ".hit").write_text(str(hit))
 
 
+@pytest.mark.slow
 def test_concurrent_processes_build_once_and_all_load_it(tmp_path: Path) -> None:
     """Parallel sweep jobs on one config: the first builds, the others wait for its entry."""
     import multiprocessing as mp

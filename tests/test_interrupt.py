@@ -23,6 +23,8 @@ from mlflow.tracking import MlflowClient
 from sysfair.experiment import record as rec
 from sysfair.experiment.runner import run_experiment
 
+pytestmark = pytest.mark.slow  # end to end (subprocesses, servers, clusters): deselect with -m "not slow"
+
 REPO = Path(__file__).resolve().parents[1]
 N_TRIALS = 8
 # TINY with n_jobs=1 (trials in the main process, where the sleep is patched in)

@@ -18,6 +18,8 @@ from mlflow.tracking import MlflowClient
 
 from sysfair.cli.app import CONF_DIR
 
+pytestmark = pytest.mark.slow  # end to end (subprocesses, servers, clusters): deselect with -m "not slow"
+
 REPO = Path(__file__).resolve().parents[1]
 SUBMITIT = importlib.util.find_spec("hydra_plugins.hydra_submitit_launcher") is not None
 RAY_LAUNCHER = importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is not None

@@ -31,6 +31,7 @@ def test_readme_gives_the_runs_table_address() -> None:
     assert runs_url("http://127.0.0.1:5000", "1") == "http://127.0.0.1:5000/#/experiments/1/runs"
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_runs_table_lists_parent_and_trials_in_a_headless_browser(compose_cfg, tmp_path: Path) -> None:
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium missing: pip install -e '.[dev]'")

@@ -106,6 +106,7 @@ def mlflow_server(postgres_uri: str, tmp_path_factory: pytest.TempPathFactory) -
             yield uri, artifacts
 
 
+@pytest.mark.slow
 def test_parallel_sweep_loses_no_run(mlflow_server: tuple[str, Path], tmp_path: Path) -> None:
     """4 jobs at once (Hydra's joblib launcher) against one server on PostgreSQL: 4 + 12 runs arrive."""
     uri, artifacts = mlflow_server

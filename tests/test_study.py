@@ -247,6 +247,7 @@ def _race(uri: str, jobs: list[tuple[str, float]]) -> list[str]:
     return [o.strip() for o, _ in outs]
 
 
+@pytest.mark.slow
 def test_two_processes_telling_at_once_lose_nothing(uri: str) -> None:
     study = Study.create("race", groups=["0", "1"], tracking_uri=uri)
     study.ask(n_arms=3)

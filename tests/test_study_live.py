@@ -17,6 +17,8 @@ import pytest
 import sysfair
 from sysfair.cli.main import main
 
+pytestmark = pytest.mark.slow  # end to end (subprocesses, servers, clusters): deselect with -m "not slow"
+
 ROUNDS, ARMS, BUCKET, REPLICATES = 6, 4, 300, 3
 SMALL = [
     "dataset.n_sessions=1500",

@@ -57,6 +57,7 @@ def test_run_fails_in_seconds_before_any_work(tmp_path: Path, uri: str) -> None:
     assert time.perf_counter() - start < 60  # the check itself is < 10 s; start-up is the rest
 
 
+@pytest.mark.slow
 def test_two_experiments_on_a_fresh_sqlite_store(tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path}/fresh.db"
     args = [*TINY, f"cache_dir={tmp_path / 'cache'}", f"tracking.uri={uri}", "trials.n_iterations=2"]
