@@ -19,6 +19,7 @@ import pytest
 from conftest import TINY
 from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
+from reliability.faultkit import SLOW_TRIALS  # each trial slowed by a sleep, numbers unchanged
 
 from sysfair.experiment import record as rec
 from sysfair.experiment.runner import run_experiment
@@ -29,22 +30,11 @@ REPO = Path(__file__).resolve().parents[1]
 N_TRIALS = 8
 # TINY with n_jobs=1 (trials in the main process, where the sleep is patched in)
 ARGS = [*TINY, f"trials.n_trials={N_TRIALS}"]
-_SLOW = """
-import runpy, sys, time
-import sysfair.experiment.trials as trials
-_run = trials.run_trial
-def slow(*args, **kwargs):
-    time.sleep(float({delay!r}))
-    return _run(*args, **kwargs)
-trials.run_trial = slow
-sys.argv = [{run_py!r}, *sys.argv[1:]]
-runpy.run_path({run_py!r}, run_name="__main__")
-"""
 
 
 def launch(folder: Path, *overrides: str, delay: float = 1.0) -> subprocess.Popen[str]:
     """``python run.py overrides`` in ``folder``, each trial taking at least ``delay`` seconds."""
-    code = _SLOW.format(delay=delay, run_py=str(REPO / "run.py"))
+    code = SLOW_TRIALS.format(delay=delay, run_py=str(REPO / "run.py"))
     return subprocess.Popen(
         [sys.executable, "-c", code, *overrides],
         cwd=folder,

@@ -18,7 +18,7 @@ from sysfair.experiment import record as rec
 REPO = Path(__file__).resolve().parents[2]
 RUN_PY = str(REPO / "run.py")
 # Each trial slowed by a sleep around run_trial (no number changes), so that faults land mid-run.
-_SLOW = """
+SLOW_TRIALS = """
 import runpy, sys, time
 import sysfair.experiment.trials as trials
 _run = trials.run_trial
@@ -37,7 +37,7 @@ def env() -> dict[str, str]:
 
 def launch(folder: Path, *overrides: str, delay: float = 1.0) -> subprocess.Popen[str]:
     """``python run.py overrides`` in ``folder``, each trial taking at least ``delay`` seconds."""
-    code = _SLOW.format(delay=delay, run_py=RUN_PY)
+    code = SLOW_TRIALS.format(delay=delay, run_py=RUN_PY)
     return subprocess.Popen(
         [sys.executable, "-c", code, *overrides],
         cwd=folder,
