@@ -28,7 +28,7 @@ def test_metric_names_are_grouped_by_section() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("y1", "y1"), ("a-b_c.d e", "a-b_c.d e"), ("a/b", "a_b"), ("α*(g)", "___g_"), (3, "3")],
+    [("y1", "y1"), ("Click-Rate_2.b e", "Click-Rate_2.b e"), ("a/b", "a_b"), ("α*(g)", "___g_"), (3, "3")],
 )
 def test_safe_keeps_mlflow_characters_only(text: object, expected: str) -> None:
     assert rec.safe(text) == expected  # type: ignore[arg-type]

@@ -128,8 +128,7 @@ def oracle_metric(name: str) -> str:
 
 def model_metric(label: str, group: Any, stat: str) -> str:
     """Model-level audit: ``setting/model/<label>_group<g>_<auc|ece>`` (``group_all`` overall)."""
-    g = "all" if str(group) == "all" else str(group)
-    return f"{SETTING}/model/{safe(label)}_group{g}_{stat}"
+    return f"{SETTING}/model/{safe(label)}_group{group}_{stat}"
 
 
 def audit_metric(section: str | None, name: str) -> str:
