@@ -6,7 +6,6 @@ sleep wrapped around ``run_trial`` (it changes no number), so that signals land 
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -19,7 +18,7 @@ import pytest
 from conftest import TINY
 from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
-from reliability.faultkit import SLOW_TRIALS  # each trial slowed by a sleep, numbers unchanged
+from reliability import faultkit  # runs run.py with each trial slowed by a sleep, numbers unchanged
 
 from sysfair.experiment import record as rec
 from sysfair.experiment.runner import run_experiment
@@ -33,16 +32,8 @@ ARGS = [*TINY, f"trials.n_trials={N_TRIALS}"]
 
 
 def launch(folder: Path, *overrides: str, delay: float = 1.0) -> subprocess.Popen[str]:
-    """``python run.py overrides`` in ``folder``, each trial taking at least ``delay`` seconds."""
-    code = SLOW_TRIALS.format(delay=delay, run_py=str(REPO / "run.py"))
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *overrides],
-        cwd=folder,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "MLFLOW_RUN_ID": ""},
-    )
+    """The reliability suite's slowed ``run.py``, stdout and stderr read as one text."""
+    return faultkit.launch(folder, *overrides, delay=delay, stderr=subprocess.STDOUT)
 
 
 def runs(folder: Path) -> tuple[list[Run], list[Run]]:

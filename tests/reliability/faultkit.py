@@ -35,14 +35,18 @@ def env() -> dict[str, str]:
     return {**os.environ, "MLFLOW_RUN_ID": "", "PYTHONPATH": str(REPO / "src"), "HYDRA_FULL_ERROR": "0"}
 
 
-def launch(folder: Path, *overrides: str, delay: float = 1.0) -> subprocess.Popen[str]:
-    """``python run.py overrides`` in ``folder``, each trial taking at least ``delay`` seconds."""
+def launch(
+    folder: Path, *overrides: str, delay: float = 1.0, stderr: int = subprocess.PIPE
+) -> subprocess.Popen[str]:
+    """``python run.py overrides`` in ``folder``, each trial taking at least ``delay`` seconds.
+
+    ``stderr=subprocess.STDOUT`` reads both streams as one text (in order)."""
     code = SLOW_TRIALS.format(delay=delay, run_py=RUN_PY)
     return subprocess.Popen(
         [sys.executable, "-c", code, *overrides],
         cwd=folder,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         text=True,
         env=env(),
     )
