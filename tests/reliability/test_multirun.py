@@ -67,6 +67,31 @@ def test_bad_combination_is_named_before_any_job_runs(tmp_path: Path) -> None:
     assert not list(tmp_path.rglob(rec.JOURNAL_FILE))  # no job started
 
 
+def test_missing_dataset_files_are_named_before_any_job_runs(tmp_path: Path) -> None:
+    # a paper-like sweep over a dataset present and one whose folder is empty: the missing one is
+    # named for every job, with how to run the sweep without it, and nothing runs
+    empty = tmp_path / "marketbias"
+    empty.mkdir()
+    done = subprocess.run(
+        [sys.executable, RUN_PY, "-m", "dataset=smoke_synthetic,modcloth", "trials=smoke"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**env(), "SYSFAIR_MARKETBIAS": str(empty)},
+    )
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines[0].startswith("sysfair: error: job 1 (dataset=modcloth): dataset.path=")
+    assert "missing file 'df_modcloth.csv'" in lines[0] and "sysfair data download marketbias" in lines[0]
+    assert lines[-2] == "sysfair: error: 1 job(s) of the multirun are invalid; no job was run"
+    assert lines[-1] == (
+        "sysfair: the files of modcloth are missing; to run without them, add dataset=smoke_synthetic"
+    )
+    assert not list(tmp_path.rglob(rec.JOURNAL_FILE))
+
+
 def test_failing_jobs_are_recorded_and_the_others_run(tmp_path: Path) -> None:
     done = _multirun(tmp_path, "trials.seed=7,100", "preferences.prevalences=[0.8,0.2],[0.999,0.001]")
     assert done.returncode == 1, done.stderr[-3000:]

@@ -74,10 +74,12 @@ def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
     return BasicSweeper.split_arguments(overrides, None)[0]
 
 
-def check_jobs(config: DictConfig, config_name: str | None) -> list[str]:
-    """One line per job whose config fails the checks (composition or ConfigError), in job order."""
+def check_jobs(config: DictConfig, config_name: str | None) -> tuple[list[str], str | None]:
+    """One line per job whose config fails the checks (composition, ConfigError or a dataset's
+    missing files), in job order; and, if some datasets' files are missing, how to run without them."""
     from hydra import compose
 
+    from sysfair.data.errors import DataNotFoundError
     from sysfair.experiment.config import check_config
     from sysfair.experiment.store import check_tracking_uri
     from sysfair.experiment.tracking import default_uri
@@ -85,19 +87,33 @@ def check_jobs(config: DictConfig, config_name: str | None) -> list[str]:
     jobs = sweep_jobs(config)
     bad: list[str] = []
     uris: set[str] = set()
+    datasets: dict[str, bool] = {}  # dataset option -> its files are there
     for n, overrides in enumerate(jobs or []):
         try:
+            option = next((o.split("=", 1)[1] for o in overrides if o.startswith("dataset=")), None)
             cfg = compose(config_name=config_name or "config", overrides=overrides)
-            check_config(cfg)
+            objects = check_config(cfg)
+            option = option or str(cfg.dataset.name)
+            datasets.setdefault(option, True)
+            objects.dataset.check_files()
             uri = cfg.tracking.uri or default_uri(Path.cwd())
             if uri not in uris:
                 check_tracking_uri(uri)
                 uris.add(uri)
         except Exception as exc:  # noqa: BLE001 - a ConfigError, or Hydra's own composition errors
+            if isinstance(exc, DataNotFoundError):
+                datasets[option] = False
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             varying = [o for i, o in enumerate(overrides) if len({job[i] for job in jobs or []}) > 1]
             bad.append(f"job {n} ({' '.join(varying or overrides)}): {text}")
-    return bad
+    missing = [d for d, ok in datasets.items() if not ok]
+    present = [d for d, ok in datasets.items() if ok]
+    hint = None
+    if missing:
+        hint = f"the files of {', '.join(missing)} are missing"
+        if present:
+            hint += f"; to run without them, add dataset={','.join(present)}"
+    return bad, hint
 
 
 def record_failed_job(cfg: DictConfig, launch: Any, exc: BaseException) -> None:
@@ -167,7 +183,7 @@ class SweepReport(Callback):
 
         from sysfair.experiment import record as rec
 
-        bad = check_jobs(config, kwargs.get("config_name"))
+        bad, hint = check_jobs(config, kwargs.get("config_name"))
         if bad:
             for line in bad:
                 print(f"sysfair: error: {line}", file=sys.stderr)
@@ -175,6 +191,8 @@ class SweepReport(Callback):
                 f"sysfair: error: {len(bad)} job(s) of the multirun are invalid; no job was run",
                 file=sys.stderr,
             )
+            if hint:
+                print(f"sysfair: {hint}", file=sys.stderr)
             sys.exit(2)
         from sysfair.experiment.store import prepare_store
         from sysfair.experiment.tracking import MlflowLogger, default_uri

@@ -160,6 +160,11 @@ class MovieLensConfig(DatasetConfig):
     max_users: int | None = param(None, AT_LEAST_1, nullable=True)
     n_jobs: int = param(-1, N_JOBS)  # cores of the imputation forest
 
+    def check_files(self) -> None:
+        from sysfair.data.movielens_files import find_movielens
+
+        find_movielens(self.path)
+
     def check_consistency(self) -> None:
         require(self.n_labels == 2, "dataset.n_labels", self.n_labels, "2 for movielens (watch, like)")
         require(

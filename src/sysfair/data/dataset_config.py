@@ -21,3 +21,7 @@ class DatasetConfig(Checked):
     n_labels: int = param(2, Interval(int, 2, None, closed="left"))  # K >= 2 labels (outcomes)
     # share of sessions that train the scorers (rest: serving pool)
     model_fraction: float = param(0.2, Interval(float, 0, 1, closed="neither"))
+
+    def check_files(self) -> None:
+        """Raise :class:`~sysfair.data.errors.DataNotFoundError` if a file the loader needs is
+        missing; reads nothing, so a multirun can check every job before the first one starts."""

@@ -62,11 +62,16 @@ FILES = {"modcloth": "df_modcloth.csv", "electronics": "df_electronics.csv"}
 LABELS = ("viewed", "rating", "fit")
 
 
-def read_marketbias(path: str | Path, name: str, labels: tuple[str, ...]) -> pd.DataFrame:
-    """The raw CSV as strings (``rating`` numeric); raises on a missing file or missing columns."""
+def find_marketbias(path: str | Path, name: str) -> Path:
+    """The CSV of ``name`` (modcloth, electronics) in folder ``path``; DataNotFoundError if absent."""
     file = FILES[name]
     folder = require_folder(path, [file], "dataset.path", download_hint("marketbias"))
-    csv = require_file(folder, file, [file], "dataset.path", download_hint("marketbias"))
+    return require_file(folder, file, [file], "dataset.path", download_hint("marketbias"))
+
+
+def read_marketbias(path: str | Path, name: str, labels: tuple[str, ...]) -> pd.DataFrame:
+    """The raw CSV as strings (``rating`` numeric); raises on a missing file or missing columns."""
+    csv = find_marketbias(path, name)
     try:
         frame = pd.read_csv(io.StringIO(read_text(csv)), dtype=str, keep_default_na=True)
     except (pd.errors.ParserError, ValueError) as exc:

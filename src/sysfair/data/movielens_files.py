@@ -68,19 +68,22 @@ def _read_1m(folder: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.Dat
     return ratings, movies["item"].to_numpy(), flags.to_numpy(dtype=np.float64), users
 
 
-def read_movielens(path: str | Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.DataFrame | None]:
-    """(ratings [user, item, rating, ts], item ids [I], genre flags [I, n_genres], users or None)."""
+def find_movielens(path: str | Path) -> Path:
+    """The folder holding MovieLens 100K or 1M files; :class:`DataNotFoundError` otherwise (reads nothing)."""
     folder = require_folder(path, [_EXPECTED], "dataset.path", download_hint("movielens-100k"))
-    if (folder / "u.data").is_file():
-        out = _read_100k(folder)
-    elif (folder / "ratings.dat").is_file():
-        out = _read_1m(folder)
-    else:
+    if not ((folder / "u.data").is_file() or (folder / "ratings.dat").is_file()):
         found = ", ".join(sorted(p.name for p in folder.iterdir())[:10]) or "nothing"
         raise DataNotFoundError(
             f"dataset.path={str(path)!r} holds no MovieLens ratings file (found: {found}). Expected "
             f"{_EXPECTED}; get them with `{download_hint('movielens-100k')}`"
         )
+    return folder
+
+
+def read_movielens(path: str | Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.DataFrame | None]:
+    """(ratings [user, item, rating, ts], item ids [I], genre flags [I, n_genres], users or None)."""
+    folder = find_movielens(path)
+    out = _read_100k(folder) if (folder / "u.data").is_file() else _read_1m(folder)
     ratings, item_ids, genres, users = out
     if ratings.empty:
         raise DataError(f"dataset.path={str(path)!r}: the ratings file holds no rows")

@@ -38,7 +38,9 @@ class MarketBiasConfig(DatasetConfig):
 
     name: str = "modcloth"
     _target_: str = "sysfair.data.marketbias.load_marketbias"
-    path: str = "data/marketbias"  # folder holding df_modcloth.csv / df_electronics.csv
+    # folder holding df_modcloth.csv / df_electronics.csv, relative to the launch folder; the
+    # SYSFAIR_MARKETBIAS environment variable, when set, replaces the default on the command line
+    path: str = param("data/marketbias", env="SYSFAIR_MARKETBIAS")
     # from viewed, rating, fit
     labels: list[str] = param(["viewed", "fit"], Each(Options(_MARKET_LABELS)))
     flip: str | None = "viewed"  # label replaced by 1 - y (null: none)
@@ -50,6 +52,11 @@ class MarketBiasConfig(DatasetConfig):
     corpus_size: int = param(20, AT_LEAST_1)
     max_users: int | None = param(20000, AT_LEAST_1, nullable=True)  # random subset of users (null: all)
     max_categories: int = param(30, AT_LEAST_1)  # most frequent categories one-hot encoded
+
+    def check_files(self) -> None:
+        from sysfair.data.marketbias import find_marketbias
+
+        find_marketbias(self.path, self.name)
 
     def check_consistency(self) -> None:
         labels = list(self.labels)
