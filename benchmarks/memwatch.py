@@ -18,7 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-import psutil
+try:
+    import psutil
+except ImportError:  # not a dependency of sysfair itself
+    sys.exit("memwatch needs psutil: pip install psutil (or pip install -e '.[cluster]', which brings it)")
 
 GIB = 2**30
 
@@ -82,6 +85,13 @@ def main() -> None:
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:  # no command: the per-stage peaks of an earlier run, from its CSV and log
+        if not (args.csv and args.csv.is_file() and args.log and args.log.is_file()):
+            parser.error("give a command to run, or an existing --csv timeline and --log run.log")
+        with args.csv.open() as f:
+            rows = [(float(r[0]), *map(int, r[1:])) for r in list(csv.reader(f))[1:]]
+        stage_peaks(rows, args.log)
+        return
     start = time.time()
     proc = subprocess.Popen(command)
     root = psutil.Process(proc.pid)
