@@ -52,3 +52,41 @@ def test_cap_below_the_rows_trains_on_a_sample(monkeypatch: pytest.MonkeyPatch) 
     np.testing.assert_array_equal(sample.item_ids, full.item_ids)
     np.testing.assert_array_equal(sample.group, full.group)
     assert not np.array_equal(sample.scores, full.scores)
+
+
+def test_chunked_prediction_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a 20M-row pool is predicted 2^20 rows at a time; each row's probability must not depend on
+    # its chunk (n_jobs=1: the forest sums its trees in one fixed order)
+    import sysfair.scorers.random_forest as rf
+
+    one_pass, _ = _build(None, monkeypatch)
+    monkeypatch.setattr(rf, "_PREDICT_CHUNK", 7)  # many chunks, the last one short
+    chunked, _ = _build(None, monkeypatch)
+    assert np.unique(one_pass.scores).size == 4  # 3 trees: 0, 1/3, 2/3, 1 all occur
+    np.testing.assert_array_equal(chunked.scores, one_pass.scores)
+
+
+def test_random_retriever_never_copies_the_row_features(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the pool's [N, d] features are handed over as a function: a retriever that does not look
+    # (random) costs no copy of them, a ranked one gets the same array as before
+    from sysfair.retrievers.base import RetrievalInputs
+
+    calls: list[int] = []
+    features = np.arange(12.0).reshape(6, 2)
+    lazy = RetrievalInputs(lambda: calls.append(1) or features, np.zeros((2, 1)), lambda labels: None)
+    assert calls == []
+    np.testing.assert_array_equal(lazy.row_features, features)
+    np.testing.assert_array_equal(lazy.row_features, features)
+    assert calls == [1]  # computed once, then cached
+    assert RetrievalInputs(features, np.zeros((2, 1)), lambda labels: None).row_features is features
+
+    made: list[object] = []
+    original = RetrievalInputs.__init__
+
+    def spy(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(RetrievalInputs, "__init__", spy)
+    _build(None, monkeypatch)
+    assert len(made) == 1 and made[0]._row_features is None  # the random retriever never looked

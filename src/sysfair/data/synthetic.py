@@ -33,13 +33,16 @@ def make_synthetic(cfg: Any, rng: np.random.Generator) -> Interactions:
     label_sd = 1.0 / cfg.class_sep
     threshold = norm.ppf(1 - cfg.base_rate) * np.sqrt(1 + label_sd**2)
     labels = (latent + label_sd * rng.standard_normal((n, k)) > threshold).astype(np.float64)
-    blocks, label_features = [], []
+    label_features = []
     width = cfg.n_informative + cfg.n_noise_features
+    features = np.empty((n, k * width))  # filled block by block: no second copy of [N, d]
     for j in range(k):
-        informative = latent[:, [j]] + cfg.feature_noise * rng.standard_normal((n, cfg.n_informative))
-        blocks += [informative, rng.standard_normal((n, cfg.n_noise_features))]
-        label_features.append(np.arange(j * width, (j + 1) * width))
-    features = np.hstack(blocks)
+        start, mid = j * width, j * width + cfg.n_informative
+        features[:, start:mid] = latent[:, [j]] + cfg.feature_noise * rng.standard_normal(
+            (n, cfg.n_informative)
+        )
+        features[:, mid : start + width] = rng.standard_normal((n, cfg.n_noise_features))
+        label_features.append(np.arange(start, start + width))
     session, item = _blocks(cfg.n_sessions, cfg.corpus_size)
     hidden = _hidden_outcome(cfg, latent[:, 0], label_sd, threshold, rng)
     return Interactions(
@@ -74,7 +77,8 @@ def _hidden_outcome(
 def make_synthetic_paper(cfg: Any, rng: np.random.Generator) -> Interactions:
     """One independent ``make_classification`` dataset per label; row i is candidate i."""
     n = cfg.n_sessions * cfg.corpus_size
-    blocks, labels, label_features = [], [], []
+    labels, label_features = [], []
+    features = np.empty((n, cfg.n_labels * cfg.n_features))  # filled block by block
     for j in range(cfg.n_labels):
         x, y = make_classification(
             n_samples=n,
@@ -84,10 +88,9 @@ def make_synthetic_paper(cfg: Any, rng: np.random.Generator) -> Interactions:
             flip_y=cfg.flip_y,
             random_state=int(rng.integers(2**31 - 1)),
         )
-        blocks.append(x)
+        features[:, j * cfg.n_features : (j + 1) * cfg.n_features] = x
         labels.append(y)
         label_features.append(np.arange(j * cfg.n_features, (j + 1) * cfg.n_features))
-    features = np.hstack(blocks)
     session, item = _blocks(cfg.n_sessions, cfg.corpus_size)
     return Interactions(
         features=features,

@@ -25,18 +25,29 @@ class RetrievalInputs:
     """The N pool rows as a retriever sees them (no labels: retrieval must not peek at outcomes).
 
     Attributes:
-        row_features: ``[N, d]`` features of each (session, item) row.
+        features: ``[N, d]`` features of each (session, item) row, or a function returning them,
+            called on first use of :attr:`row_features` (the random retriever never asks, so a
+            large pool's features are not copied for it).
         session_features: ``[S, d_s]`` covariates X of each session.
         predict: ``predict(labels)`` returns the fitted scorers' predictions ``[N, len(labels)]`` for
             the rows, label indices ``labels`` (None = all K); see :meth:`scores`, :meth:`label_scores`.
         label_names: K label names, in score-column order.
     """
 
-    row_features: np.ndarray
+    features: np.ndarray | Callable[[], np.ndarray]
     session_features: np.ndarray
     predict: Callable[[Sequence[int] | None], np.ndarray]
     label_names: tuple[str, ...] = ()
+    _row_features: np.ndarray | None = field(default=None, repr=False)
     _scores: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def row_features(self) -> np.ndarray:
+        """``[N, d]`` features of each row, computed on first use if given as a function."""
+        if self._row_features is None:
+            self._row_features = np.asarray(self.features() if callable(self.features) else self.features)
+        return self._row_features
+
     _label_scores: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def scores(self) -> np.ndarray:

@@ -11,6 +11,8 @@ from tqdm.auto import tqdm
 
 from sysfair.data.base import Interactions
 
+_PREDICT_CHUNK = 1 << 20  # rows predicted at once
+
 
 class RandomForestScorer:
     """K independent forests; forest k sees ``data.label_features[k]`` and predicts P(Y_k = 1)."""
@@ -50,7 +52,15 @@ class RandomForestScorer:
         out = np.empty((rows.shape[0], len(labels)))
         for j, k in enumerate(labels):  # only the asked forests run: each costs a full pass
             model, cols = self.models_[k], data.label_features[k]
-            proba = model.predict_proba(data.features[np.ix_(rows, cols)])
             positive = np.flatnonzero(model.classes_ == 1.0)
-            out[:, j] = proba[:, positive[0]] if positive.size else 0.0
+            if not positive.size:
+                out[:, j] = 0.0
+                continue
+            # rows in chunks: each row's prediction is its own, and the features of 20M rows are
+            # not copied at once (a 1M-session pool)
+            for start in range(0, rows.shape[0], _PREDICT_CHUNK):
+                chunk = rows[start : start + _PREDICT_CHUNK]
+                out[start : start + chunk.shape[0], j] = model.predict_proba(
+                    data.features[np.ix_(chunk, cols)]
+                )[:, positive[0]]
         return out

@@ -92,7 +92,7 @@ def build_candidate_log(
     renumber = np.full(data.n_sessions, -1)
     renumber[pool] = np.arange(pool.size)
     inputs = RetrievalInputs(  # what ranked retrievers may use; scores only computed if asked for
-        row_features=data.features[pool_rows],
+        features=lambda: data.features[pool_rows],  # copied only if the retriever looks
         session_features=data.session_features[pool],
         predict=lambda labels: model.predict(data, pool_rows, labels),
         label_names=data.label_names,
