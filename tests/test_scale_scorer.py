@@ -90,3 +90,20 @@ def test_random_retriever_never_copies_the_row_features(monkeypatch: pytest.Monk
     monkeypatch.setattr(RetrievalInputs, "__init__", spy)
     _build(None, monkeypatch)
     assert len(made) == 1 and made[0]._row_features is None  # the random retriever never looked
+
+
+def test_log_arrays_gathered_by_session_blocks_equal_one_gather(monkeypatch: pytest.MonkeyPatch) -> None:
+    # labels, item ids and the hidden outcome are copied into the log a block of sessions at a
+    # time; with padded slots (corpus 6 < m 10) and blocks of 3 sessions nothing may move
+    def build() -> object:
+        dataset = SyntheticConfig(n_sessions=50, corpus_size=6, hidden_outcome=[1.0, 0.5])
+        scorer = RandomForestConfig(n_estimators=3, n_jobs=1)
+        return build_candidate_log(dataset, scorer, RandomRetrieverConfig(m=10), [0.7, 0.3], seed=5)
+
+    whole = build()
+    monkeypatch.setattr(build_module, "_GATHER_SESSIONS", 3)
+    blocks = build()
+    assert not whole.mask.all() and whole.mask.any(axis=1).all()
+    for name in ("labels", "item_ids", "hidden", "scores", "mask"):
+        np.testing.assert_array_equal(getattr(blocks, name), getattr(whole, name))
+    assert (whole.item_ids[~whole.mask] == -1).all() and (whole.item_ids[whole.mask] >= 0).all()

@@ -30,7 +30,8 @@ class RandomRetriever:
         order = np.lexsort((rng.random(session.shape[0]), session))  # by session, random within
         sorted_session = session[order]
         starts = np.searchsorted(sorted_session, np.arange(n_sessions))
-        rank = np.arange(order.shape[0]) - starts[sorted_session]
+        rank = np.arange(order.shape[0])
+        rank -= starts[sorted_session]  # in place: one [N] temporary fewer on a 20M-row pool
         keep = rank < self.m
         slots = np.full((n_sessions, self.m), -1, dtype=np.int64)
         slots[sorted_session[keep], rank[keep]] = order[keep]

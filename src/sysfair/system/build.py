@@ -15,6 +15,8 @@ from sysfair.system.candidates import CandidateLog
 
 log = logging.getLogger(__name__)
 
+_GATHER_SESSIONS = 1 << 16  # sessions copied at once into the log's arrays
+
 
 def assign_groups(n: int, prevalences: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Random groups ``[n]`` with exact shares: round(p_g * n) per group, remainder to the largest."""
@@ -49,6 +51,17 @@ def _train_rows(rows: np.ndarray, scorer: Any, rng: np.random.Generator) -> np.n
         return rows
     log.info("scorer trained on %d of the model sessions' %d rows (scorer.max_train_rows)", cap, rows.size)
     return np.sort(rng.choice(rows, size=int(cap), replace=False))
+
+
+def _gather(out: np.ndarray, mask: np.ndarray, source: np.ndarray, rows: np.ndarray) -> None:
+    """``out[mask] = source[rows]`` (``out [S, m, ...]``, ``mask [S, m]``) a block of sessions at a
+    time: the same values without a ``[len(rows), ...]`` temporary of ``source``'s dtype."""
+    done = 0
+    for start in range(0, mask.shape[0], _GATHER_SESSIONS):
+        block = mask[start : start + _GATHER_SESSIONS]
+        n = int(block.sum())
+        out[start : start + _GATHER_SESSIONS][block] = source[rows[done : done + n]]
+        done += n
 
 
 def build_candidate_log(
@@ -107,8 +120,8 @@ def build_candidate_log(
     labels = np.zeros((n_s, m, k), dtype=np.float32)
     item_ids = np.full((n_s, m), -1, dtype=np.int64)
     scores[mask] = inputs.scores()[local[mask]] if inputs.has_scores else model.predict(data, rows)
-    labels[mask] = data.labels[rows]
-    item_ids[mask] = data.item[rows]
+    _gather(labels, mask, data.labels, rows)
+    _gather(item_ids, mask, data.item, rows)
     hidden = None
     if data.hidden is not None:
         if data.hidden_weights is None or len(data.hidden_weights) != len(prevalences):
@@ -117,7 +130,7 @@ def build_candidate_log(
                 f"preferences.prevalences), got {data.hidden_weights}"
             )
         hidden = np.zeros((n_s, m), dtype=np.float32)
-        hidden[mask] = data.hidden[rows]
+        _gather(hidden, mask, data.hidden, rows)
     return CandidateLog(
         scores=scores,
         labels=labels,
