@@ -33,6 +33,8 @@ class RandomRetriever:
         rank = np.arange(order.shape[0])
         rank -= starts[sorted_session]  # in place: one [N] temporary fewer on a 20M-row pool
         keep = rank < self.m
+        if not keep.all():  # corpora larger than m: keep each session's first m rows
+            sorted_session, rank, order = sorted_session[keep], rank[keep], order[keep]
         slots = np.full((n_sessions, self.m), -1, dtype=np.int64)
-        slots[sorted_session[keep], rank[keep]] = order[keep]
+        slots[sorted_session, rank] = order
         return slots

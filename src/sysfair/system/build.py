@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,9 @@ from sysfair.system.candidates import CandidateLog
 log = logging.getLogger(__name__)
 
 _GATHER_SESSIONS = 1 << 16  # sessions copied at once into the log's arrays
+# rows scored per call: a multiple of multitask_cf's 65,536-row batches, so its batches (and bits)
+# are those of one call; the random forest scores each row on its own
+_PREDICT_ROWS = 1 << 20
 
 
 def assign_groups(n: int, prevalences: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -53,14 +57,15 @@ def _train_rows(rows: np.ndarray, scorer: Any, rng: np.random.Generator) -> np.n
     return np.sort(rng.choice(rows, size=int(cap), replace=False))
 
 
-def _gather(out: np.ndarray, mask: np.ndarray, source: np.ndarray, rows: np.ndarray) -> None:
-    """``out[mask] = source[rows]`` (``out [S, m, ...]``, ``mask [S, m]``) a block of sessions at a
-    time: the same values without a ``[len(rows), ...]`` temporary of ``source``'s dtype."""
+def _scatter(out: np.ndarray, mask: np.ndarray, take: Callable[[int, int], np.ndarray]) -> None:
+    """``out[mask] = values`` (``out [S, m, ...]``, ``mask [S, m]``), where ``take(lo, hi)`` gives
+    values ``lo:hi`` in the mask's row-major order; a block of sessions at a time, so that neither
+    the values nor the mask's index arrays exist whole (on a 20M-slot log, hundreds of MB each)."""
     done = 0
     for start in range(0, mask.shape[0], _GATHER_SESSIONS):
         block = mask[start : start + _GATHER_SESSIONS]
         n = int(block.sum())
-        out[start : start + _GATHER_SESSIONS][block] = source[rows[done : done + n]]
+        out[start : start + _GATHER_SESSIONS][block] = take(done, done + n)
         done += n
 
 
@@ -114,14 +119,22 @@ def build_candidate_log(
         renumber[data.session[pool_rows]], pool.size, retrieve_rng, inputs=inputs
     )  # [S, m] indices into pool_rows
     mask = local >= 0
-    rows = pool_rows[local[mask]]
+    rows = pool_rows[local.ravel() if mask.all() else local[mask]]  # a full log needs no [S*m] copy
     n_s, m, k = pool.size, local.shape[1], data.n_labels
     scores = np.zeros((n_s, m, k), dtype=np.float32)
     labels = np.zeros((n_s, m, k), dtype=np.float32)
     item_ids = np.full((n_s, m), -1, dtype=np.int64)
-    scores[mask] = inputs.scores()[local[mask]] if inputs.has_scores else model.predict(data, rows)
-    _gather(labels, mask, data.labels, rows)
-    _gather(item_ids, mask, data.item, rows)
+    if inputs.has_scores:
+        scores[mask] = inputs.scores()[local[mask]]
+    else:  # predicted _PREDICT_ROWS at a time into float32: no [len(rows), K] float64 array
+        flat = np.empty((rows.size, k), dtype=np.float32)
+        for start in range(0, rows.size, _PREDICT_ROWS):
+            flat[start : start + _PREDICT_ROWS] = model.predict(data, rows[start : start + _PREDICT_ROWS])
+        _scatter(scores, mask, lambda lo, hi: flat[lo:hi])
+        del flat
+    del inputs, local  # not needed below: their [N, K] scores, if any, and [S, m] indices go
+    _scatter(labels, mask, lambda lo, hi: data.labels[rows[lo:hi]])
+    _scatter(item_ids, mask, lambda lo, hi: data.item[rows[lo:hi]])
     hidden = None
     if data.hidden is not None:
         if data.hidden_weights is None or len(data.hidden_weights) != len(prevalences):
@@ -130,7 +143,7 @@ def build_candidate_log(
                 f"preferences.prevalences), got {data.hidden_weights}"
             )
         hidden = np.zeros((n_s, m), dtype=np.float32)
-        _gather(hidden, mask, data.hidden, rows)
+        _scatter(hidden, mask, lambda lo, hi: data.hidden[rows[lo:hi]])
     return CandidateLog(
         scores=scores,
         labels=labels,
