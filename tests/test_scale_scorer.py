@@ -107,3 +107,24 @@ def test_log_arrays_gathered_by_session_blocks_equal_one_gather(monkeypatch: pyt
     for name in ("labels", "item_ids", "hidden", "scores", "mask"):
         np.testing.assert_array_equal(getattr(blocks, name), getattr(whole, name))
     assert (whole.item_ids[~whole.mask] == -1).all() and (whole.item_ids[whole.mask] >= 0).all()
+
+
+def test_forest_memory_bound_and_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    import sysfair.scorers.random_forest as rf
+
+    # 300 full trees on 1M rows: 300 x 2 x ceil(632,000) nodes x 80 B = 30.336 GB per label
+    assert rf.forest_bytes_bound(RandomForestConfig(), 1_000_000) == 300 * 2 * 632_000 * 80
+    # depth 12 caps a tree at 2^13 nodes; min_samples_leaf 4 quarters the leaves
+    assert rf.forest_bytes_bound(RandomForestConfig(n_estimators=30, max_depth=12), 10**6) == 30 * 2**13 * 80
+    assert rf.forest_bytes_bound(RandomForestConfig(min_samples_leaf=4), 1000) == 300 * 2 * 158 * 80
+    with caplog.at_level(logging.WARNING, logger=rf.__name__):
+        _build(None, monkeypatch)  # 3 trees on ~480 rows: far below the threshold
+        assert not caplog.records
+        monkeypatch.setattr(rf, "_WARN_BYTES", 1.0)
+        _build(None, monkeypatch)
+    assert len(caplog.records) == 1
+    assert "scorer.max_depth=12 scorer.n_estimators=30" in caplog.records[0].getMessage()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +13,17 @@ from tqdm.auto import tqdm
 from sysfair.data.base import Interactions
 
 _PREDICT_CHUNK = 1 << 20  # rows predicted at once
+_NODE_BYTES = 80  # sklearn's tree node (64 B) and its two-class value entry (16 B)
+_WARN_BYTES = 8e9  # warn above this bound, summed over the labels
+log = logging.getLogger(__name__)
+
+
+def forest_bytes_bound(cfg: Any, n_rows: int) -> float:
+    """Upper bound on one label's forest in bytes: per tree at most 2 nodes per distinct bootstrap
+    row (~63% of ``n_rows``) over ``min_samples_leaf``, and 2^(max_depth+1) nodes; ~80 B a node."""
+    leaves = np.ceil(0.632 * n_rows / cfg.min_samples_leaf)
+    nodes = 2 * leaves if cfg.max_depth is None else min(2 * leaves, 2.0 ** (cfg.max_depth + 1))
+    return float(cfg.n_estimators * nodes * _NODE_BYTES)
 
 
 class RandomForestScorer:
@@ -22,6 +34,16 @@ class RandomForestScorer:
         self.models_: list[RandomForestClassifier] = []
 
     def fit(self, data: Interactions, rows: np.ndarray) -> RandomForestScorer:
+        bound = forest_bytes_bound(self.cfg, rows.size) * data.n_labels
+        if bound > _WARN_BYTES:
+            log.warning(
+                "random_forest: %d trees per label on %d rows may grow to %.0f GB (fully grown trees "
+                "hold up to ~2 nodes per distinct row); if memory runs short, bound them, e.g. "
+                "scorer.max_depth=12 scorer.n_estimators=30, or lower scorer.max_train_rows",
+                self.cfg.n_estimators,
+                rows.size,
+                bound / 1e9,
+            )
         self.models_ = []
         labels = enumerate(data.label_features)
         # a bar on a terminal only (tqdm's disable=None): one forest per label
