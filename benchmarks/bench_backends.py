@@ -72,8 +72,10 @@ def run(platform: Platform, optimizer: object, backend: str, n_jobs: int, args: 
 
 
 def same(a: list[TrialResult], b: list[TrialResult]) -> bool:
+    """Trial by trial (loky yields trials as they end, in any order), every value bit for bit."""
     fields = ("alphas", "observed_utility", "observed_der", "exact_utility", "exact_der")
-    return all(
+    a, b = sorted(a, key=lambda r: r.index), sorted(b, key=lambda r: r.index)
+    return [r.index for r in a] == [r.index for r in b] and all(
         np.array_equal(getattr(x, f), getattr(y, f)) for x, y in zip(a, b, strict=True) for f in fields
     )
 
