@@ -101,7 +101,9 @@ def time_ask(config: FairEHVIConfig, u: np.ndarray, y: np.ndarray, seed: int) ->
     opt = make_optimizer(config, 2, seed)
     space = AlphaSpace(opt.bounds, "directions", config.floor)
     for ui, (util, der) in zip(u, y, strict=True):
-        opt.tell(space.to_alpha(np.array([ui])), Observation(float(util), float(der), np.array([util, der])))
+        alpha = space.to_alpha(np.array([ui]))
+        opt._pending[alpha.astype(np.float64).tobytes()] += 1  # a random state: told as if asked
+        opt.tell(alpha, Observation(float(util), float(der), np.array([util, der])))
     start, cpu = time.perf_counter(), time.process_time()
     opt.ask()
     return time.perf_counter() - start, time.process_time() - cpu
@@ -139,7 +141,13 @@ def main() -> None:
         with count_warnings(counter), manual_seed(seed):
             acqf = acquisition(new, x_t, y_t, seed)
             grid_batch, grid_time = timed(
-                greedy_batch_1d, acqf, new.q, grid_size=new.grid_size, chunk=new.grid_size, avoid=x_t
+                greedy_batch_1d,
+                acqf,
+                new.q,
+                grid_size=new.grid_size,
+                chunk=new.grid_size,
+                avoid=x_t,
+                polish=new.grid_polish,
             )
             (botorch_batch, _), botorch_time = timed(
                 optimize_acqf,

@@ -192,8 +192,9 @@ class FairEHVIConfig(FairConfig):
 
     ``acq_optimizer``: how the q-batch is maximised. ``grid`` (default): when the search space is
     one-dimensional (K = 2 with ``space=directions``) each greedy pick is the best of a
-    ``grid_size``-point direction grid, refined locally (sysfair.optimizers.grid_batch; a whole
-    step 0.8 s CPU median on one thread, benchmarks/bench_fair_step.py); otherwise BoTorch's
+    ``grid_size``-point direction grid, refined locally, then ``grid_polish`` passes re-pick each
+    point with the others held (sysfair.optimizers.grid_batch; a whole step ~0.75 s CPU median on
+    one thread, benchmarks/bench_fair_step.py); otherwise BoTorch's
     ``optimize_acqf`` as below. ``optimize_acqf``: always BoTorch's
     ``optimize_acqf(sequential=True)`` with ``num_restarts`` L-BFGS restarts from ``raw_samples``
     raw points (7-11 s per step). ``space``: ``directions`` by default (alpha's direction, the
@@ -208,6 +209,9 @@ class FairEHVIConfig(FairConfig):
     space: str = "directions"
     warm_start: bool = False
     grid_size: int = param(256, Interval(int, 3, None))
+    # passes re-picking each batch point with the others held (grid only; 0: greedy picks alone,
+    # the batch before 3 December 2026)
+    grid_polish: int = param(1, NON_NEGATIVE_INT)
     q: int = param(10, AT_LEAST_1)
     hvi: str = param("sweep", Options(HVI_ALGORITHMS))
     acq_optimizer: str = param("grid", Options(ACQ_OPTIMIZERS))
