@@ -173,6 +173,32 @@ def test_iter_trials_in_order_and_in_workers(monkeypatch: pytest.MonkeyPatch) ->
         assert torch_threads == 1 and all(n == 1 for n in blas)
 
 
+def test_in_process_trials_run_on_one_thread_as_in_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    # n_jobs=1 runs the trials here, held to one torch and BLAS thread like a worker (small GP fits
+    # ran ~3x slower with threads fighting over the cores), and gives the thread count back after
+    seen: list[tuple[int, list[int]]] = []
+    original_run = trials.run_trial
+
+    def spy(*args: object) -> TrialResult:
+        seen.append((torch.get_num_threads(), [lib["num_threads"] for lib in threadpool_info()]))
+        return original_run(*args)
+
+    monkeypatch.setattr(trials, "run_trial", spy)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        between: list[int] = []
+        for _ in iter_trials(_platform(), RandomSearchConfig(), _cfg()):
+            between.append(torch.get_num_threads())  # the consumer (MLflow, the bar) is not capped
+        assert between == [2, 2, 2]
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    assert len(seen) == 3
+    for torch_threads, blas in seen:
+        assert torch_threads == 1 and all(n == 1 for n in blas)
+
+
 # ---- summaries by hand ---------------------------------------------------------------------------
 
 
