@@ -152,6 +152,8 @@ def test_subprocess_cli_continues_a_study_exactly(small_system, tmp_path: Path) 
             in_process[cols].to_numpy(), np.array([[a[c] for c in cols] for a in fresh])
         )
         assert list(in_process["source"]) == [a["source"] for a in fresh]
+        if r == 1:
+            break  # no ask follows: the last round's tells would check nothing
         for i, arm in enumerate(fresh):
             seen = system.bucket([arm[c] for c in cols], BUCKET, seed=100 * r + i)
             kept.tell(arm["arm"], group_utility=seen["group_utility"], group_sessions=seen["group_sessions"])
