@@ -256,3 +256,83 @@ def test_summary_uses_the_given_reference_and_the_oracle_for_regret() -> None:
     assert summary["seconds"] == 1.5 and summary["n_fallbacks"] == 1.0
     assert "hypervolume_regret" not in result.summary(np.zeros(2))
     assert result.summary(np.zeros(2))["hypervolume"] == pytest.approx(0.30, abs=EXACT)
+
+
+class _FakeBackend:
+    """What trial_backend yields, recording how it was opened."""
+
+    def __init__(self, name: str, n_jobs: int, payload: object) -> None:
+        self.name, self.n_jobs, self.payload = name, n_jobs, payload
+        self.joblib_backend, self.return_as = None, "generator"
+
+
+def _route(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """Replace the engine, joblib and the worker kill by recorders; returns what they saw."""
+    from contextlib import contextmanager
+
+    seen: dict[str, object] = {"closed": False, "killed": 0}
+
+    @contextmanager
+    def fake_backend(backend, address, n_jobs, shipped):  # noqa: ANN001, ANN202
+        seen["opened"] = (backend, address, n_jobs)
+        yield _FakeBackend(backend, n_jobs, shipped)
+
+    class FakeParallel:
+        def __init__(self, n_jobs: int, return_as: str, backend: object = None) -> None:
+            seen["parallel"] = (n_jobs, return_as)
+
+        def __call__(self, tasks):  # noqa: ANN001, ANN204
+            try:
+                for func, args, kwargs in tasks:
+                    yield func(*args, **kwargs)
+            except GeneratorExit:
+                seen["closed"] = True
+                raise
+
+    def kill() -> None:
+        seen["killed"] = int(seen["killed"]) + 1
+
+    monkeypatch.setattr(trials, "trial_backend", fake_backend)
+    monkeypatch.setattr(trials, "Parallel", FakeParallel)
+    monkeypatch.setattr(trials, "_kill_workers", kill)
+    return seen
+
+
+def test_trials_go_to_the_configured_engine_and_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _route(monkeypatch)
+    cfg = _cfg(n_jobs=2, backend="ray", address="ray://head:10001")
+    out = list(iter_trials(_platform(), RandomSearchConfig(), cfg))
+    assert seen["opened"] == ("ray", "ray://head:10001", 2)
+    assert seen["parallel"] == (2, "generator")  # the engine's own return_as off loky
+    assert [r.index for r in out] == [0, 1, 2]
+    # Dask runs on its workers even for n_jobs = 1 (joblib would not start any for the others)
+    seen.pop("opened")
+    list(iter_trials(_platform(), RandomSearchConfig(), _cfg(n_jobs=1, backend="dask")))
+    assert seen["opened"] == ("dask", None, 1)
+
+
+def test_one_job_or_one_trial_never_starts_an_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _route(monkeypatch)
+    list(iter_trials(_platform(), RandomSearchConfig(), _cfg(n_jobs=1, backend="loky")))
+    list(iter_trials(_platform(), RandomSearchConfig(), _cfg(n_jobs=2, backend="ray"), indices=[1]))
+    assert "opened" not in seen and "parallel" not in seen
+    list(iter_trials(_platform(), RandomSearchConfig(), _cfg(n_jobs=2), indices=[0, 1]))  # loky default
+    assert seen["opened"] == ("loky", None, 2) and seen["parallel"] == (2, "generator_unordered")
+
+
+def test_stopping_early_closes_the_stream_and_kills_loky_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _route(monkeypatch)
+    stream = iter_trials(_platform(), RandomSearchConfig(), _cfg(n_jobs=2))
+    first = next(stream)
+    stream.close()  # the consumer stops (Ctrl-C, an error in the record)
+    assert first.index == 0 and seen["closed"] is True and seen["killed"] == 1
+    seen.update(closed=False, killed=0)
+    stream = iter_trials(_platform(), RandomSearchConfig(), _cfg(n_jobs=2, backend="dask"))
+    next(stream)
+    stream.close()
+    assert seen["closed"] is True and seen["killed"] == 0  # only loky's workers are ours to kill
+
+
+def test_trial_seconds_are_its_own_duration() -> None:
+    result = run_trial(_platform(), RandomSearchConfig(), _cfg(), 0)
+    assert 0.0 < result.seconds < 60.0
