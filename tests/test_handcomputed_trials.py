@@ -263,7 +263,7 @@ class _FakeBackend:
 
     def __init__(self, name: str, n_jobs: int, payload: object) -> None:
         self.name, self.n_jobs, self.payload = name, n_jobs, payload
-        self.joblib_backend, self.return_as = None, "generator"
+        self.joblib_backend, self.return_as = f"{name}-engine", "generator"
 
 
 def _route(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
@@ -279,7 +279,7 @@ def _route(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
 
     class FakeParallel:
         def __init__(self, n_jobs: int, return_as: str, backend: object = None) -> None:
-            seen["parallel"] = (n_jobs, return_as)
+            seen["parallel"], seen["joblib_backend"] = (n_jobs, return_as), backend
 
         def __call__(self, tasks):  # noqa: ANN001, ANN204
             try:
@@ -304,6 +304,7 @@ def test_trials_go_to_the_configured_engine_and_address(monkeypatch: pytest.Monk
     out = list(iter_trials(_platform(), RandomSearchConfig(), cfg))
     assert seen["opened"] == ("ray", "ray://head:10001", 2)
     assert seen["parallel"] == (2, "generator")  # the engine's own return_as off loky
+    assert seen["joblib_backend"] == "ray-engine"  # joblib runs on the engine's backend
     assert [r.index for r in out] == [0, 1, 2]
     # Dask runs on its workers even for n_jobs = 1 (joblib would not start any for the others)
     seen.pop("opened")
