@@ -193,7 +193,7 @@ class FairEHVIConfig(FairConfig):
     ``acq_optimizer``: how the q-batch is maximised. ``grid`` (default): when the search space is
     one-dimensional (K = 2 with ``space=directions``) each greedy pick is the best of a
     ``grid_size``-point direction grid, refined locally, then ``grid_polish`` passes re-pick each
-    point with the others held (sysfair.optimizers.grid_batch; a whole step ~0.75 s CPU median on
+    point with the others held (sysfair.optimizers.grid_batch; a whole step 0.9 s CPU median on
     one thread, benchmarks/bench_fair_step.py); otherwise BoTorch's
     ``optimize_acqf`` as below. ``optimize_acqf``: always BoTorch's
     ``optimize_acqf(sequential=True)`` with ``num_restarts`` L-BFGS restarts from ``raw_samples``

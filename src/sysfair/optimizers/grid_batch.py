@@ -33,12 +33,9 @@ from torch import Tensor
 __all__ = ["greedy_batch_1d"]
 
 
-def _values(
-    acqf: AcquisitionFunction, chosen: Tensor, points: Tensor, chunk: int, at: int | None = None
-) -> Tensor:
-    """Acquisition of ``chosen [i, 1]`` with x put at position ``at`` (None: appended) for every
+def _values(acqf: AcquisitionFunction, chosen: Tensor, points: Tensor, chunk: int, at: int) -> Tensor:
+    """Acquisition of ``chosen [i, 1]`` with x put at position ``at`` (i: appended) for every
     x in ``points [n, 1]`` -> ``[n]`` (NaN -> -inf)."""
-    at = chosen.shape[0] if at is None else at
     out = []
     with torch.no_grad():
         for start in range(0, points.shape[0], chunk):
