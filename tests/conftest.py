@@ -73,3 +73,12 @@ def compose_cfg(tmp_path: Path) -> Callable[..., DictConfig]:
             )
 
     return _compose
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``) one worker runs a whole module, so that module-
+    scoped fixtures are built once; modules marked ``xdist_group("cluster")`` (Ray, Dask,
+    PostgreSQL, MLflow servers) share one worker, so that no two local clusters run at once."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

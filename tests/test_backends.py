@@ -21,6 +21,8 @@ from sysfair.experiment.trials import TrialResult, iter_trials
 from sysfair.optimizers.configs import OPTIMIZER_SCHEMAS
 from sysfair.system.platform import Platform
 
+pytestmark = pytest.mark.xdist_group("cluster")  # one worker for every local cluster and server
+
 # Ray reads this when imported: a one-node cluster bound to 127.0.0.1, not the network address.
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 HAVE_RAY = importlib.util.find_spec("ray") is not None

@@ -216,3 +216,51 @@ def test_regret_is_zero_when_the_oracle_has_no_trade_off() -> None:
     )
     assert hypervolume_regret(flat, np.array([[0.9, 0.9]])) == 0.0
     assert hypervolume_regret(flat, np.zeros((0, 2))) == 0.0
+
+
+def test_hull_events_by_hand() -> None:
+    """The breakpoints of three sessions as t goes 0 -> 1, worked out from (1 - t) f1 + t f2.
+
+    s0: slots (0.9, 0.1), (0.9, 0.5), (0.2, 0.8). Slots 0 and 1 tie on f1, so just after t = 0
+        slot 1 (the higher f2) is served; it meets slot 2 where 0.9 - 0.4 t = 0.2 + 0.6 t: t = 0.7.
+    s1: slots (0.3, 0.3), (0.6, 0.0) and a padded slot whose scores (5, 5) must be ignored;
+        slot 1 is served first and meets slot 0 where 0.6 - 0.6 t = 0.3: t = 0.5.
+    s2: three collinear slots (1, 0), (0.5, 0.5), (0, 1), all tying at t = 0.5: one event from
+        slot 0 straight to slot 2 (the highest f2 among the tied), flagged as a many-way tie.
+    """
+    from sysfair.system.oracle_k2 import _hull_events
+
+    scores = np.array(
+        [
+            [[0.9, 0.1], [0.9, 0.5], [0.2, 0.8]],
+            [[0.3, 0.3], [0.6, 0.0], [5.0, 5.0]],
+            [[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]],
+        ]
+    )
+    mask = np.array([[True, True, True], [True, True, False], [True, True, True]])
+    start, t, sess, before, after, multi = _hull_events(scores, mask, 1e-12)
+    np.testing.assert_array_equal(start, [1, 1, 0])
+    np.testing.assert_allclose(t, [0.7, 0.5, 0.5], atol=1e-15)
+    np.testing.assert_array_equal(sess, [0, 1, 2])
+    np.testing.assert_array_equal(before, [1, 1, 0])
+    np.testing.assert_array_equal(after, [2, 0, 2])
+    np.testing.assert_array_equal(multi, [False, False, True])
+
+
+def test_pool_without_breakpoints_has_one_point() -> None:
+    """Every session has one candidate best in both scores: no event, and the whole front is the
+    platform's value at any direction (group 0 gets 0.9 from y2, group 1 gets 0.9 from y1)."""
+    from sysfair.system.oracle_k2 import _hull_events
+
+    scores = [[[0.75, 0.75], [0.25, 0.5]], [[0.5, 0.25], [0.75, 0.75]]]
+    labels = [[[0, 1], [1, 0]], [[1, 0], [1, 0]]]
+    platform = Platform(_log(scores, labels, [0, 1]), SWAPPED)
+    start, *events = _hull_events(platform.log.scores.astype(np.float64), platform.log.mask, 1e-12)
+    np.testing.assert_array_equal(start, [0, 1])
+    assert [e.size for e in events] == [0] * 5
+    assert [e.dtype.kind for e in events] == ["f", "i", "i", "i", "b"]
+    front = oracle_front(platform)
+    expected = platform.evaluate(np.array([[1.0, 0.0]]))
+    np.testing.assert_allclose(front.points, [[expected.utility[0], expected.der[0]]], atol=EXACT)
+    assert front.points[0, 0] == pytest.approx(0.9) and front.points[0, 1] == pytest.approx(1.0)
+    assert front.resolution == "exact (0 breakpoints)"

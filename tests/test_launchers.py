@@ -18,7 +18,10 @@ from mlflow.tracking import MlflowClient
 
 from sysfair.cli.app import CONF_DIR
 
-pytestmark = pytest.mark.slow  # end to end (subprocesses, servers, clusters): deselect with -m "not slow"
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.xdist_group("cluster"),
+]  # end to end (subprocesses, servers, clusters): deselect with -m "not slow"
 
 REPO = Path(__file__).resolve().parents[1]
 SUBMITIT = importlib.util.find_spec("hydra_plugins.hydra_submitit_launcher") is not None

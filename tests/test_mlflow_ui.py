@@ -15,6 +15,8 @@ from servers import serve_mlflow
 from sysfair.experiment.runner import run_experiment
 from sysfair.experiment.tracking import runs_url
 
+pytestmark = pytest.mark.xdist_group("cluster")  # one worker for every local cluster and server
+
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 DRIVER = shutil.which("chromedriver")

@@ -54,7 +54,10 @@ def _skip_reason() -> str | None:
     return None
 
 
-pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or "")
+pytestmark = [
+    pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or ""),
+    pytest.mark.xdist_group("cluster"),
+]
 
 
 @pytest.fixture(scope="module")

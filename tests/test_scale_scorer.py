@@ -54,6 +54,38 @@ def test_cap_below_the_rows_trains_on_a_sample(monkeypatch: pytest.MonkeyPatch) 
     assert not np.array_equal(sample.scores, full.scores)
 
 
+def test_synthetic_caps_its_training_rows_at_the_default_pools_size() -> None:
+    # synthetic's own cap is exactly the default pool's model rows (5000 sessions x 20 x 0.2), so
+    # the default trains on all of them; a million sessions train on 20,000 of their 4M rows
+    from sysfair.data.configs import MovieLensConfig
+    from sysfair.system.build import _train_rows
+
+    default = SyntheticConfig()
+    model_rows = round(default.n_sessions * default.model_fraction) * default.corpus_size
+    assert default.max_train_rows == model_rows == 20_000
+    rng = np.random.default_rng(0)
+    rows = np.arange(model_rows) * 3
+    assert _train_rows(rows, RandomForestConfig(), default, rng) is rows
+    big = _train_rows(np.arange(4_000_000), RandomForestConfig(), SyntheticConfig(n_sessions=10**6), rng)
+    assert big.size == 20_000 and np.all(np.diff(big) > 0) and big[-1] > 3_000_000  # spread, in order
+    # the smaller cap wins, whichever side sets it; a dataset without one leaves the scorer's
+    assert _train_rows(rows, RandomForestConfig(max_train_rows=50), default, rng).size == 50
+    assert (
+        _train_rows(
+            rows, RandomForestConfig(max_train_rows=None), SyntheticConfig(max_train_rows=70), rng
+        ).size
+        == 70
+    )
+    assert (
+        _train_rows(rows, RandomForestConfig(max_train_rows=None), SyntheticConfig(max_train_rows=None), rng)
+        is rows
+    )
+    assert (
+        _train_rows(np.arange(30_000), RandomForestConfig(max_train_rows=25_000), MovieLensConfig(), rng).size
+        == 25_000
+    )
+
+
 def test_chunked_prediction_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     # a 20M-row pool is predicted 2^20 rows at a time; each row's probability must not depend on
     # its chunk (n_jobs=1: the forest sums its trees in one fixed order)

@@ -12,7 +12,7 @@ from servers import serve_mlflow
 from sysfair.experiment import record as rec
 from sysfair.experiment.runner import run_experiment
 
-pytestmark = pytest.mark.slow  # end to end: deselect with -m 'not slow'
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]  # end to end: deselect with -m 'not slow'
 
 
 def test_experiment_logs_to_a_loopback_server(compose_cfg, tmp_path: Path) -> None:

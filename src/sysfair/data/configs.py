@@ -67,6 +67,11 @@ class SyntheticConfig(DatasetConfig):
     # correlated hidden_correlation with label 1's; the audit attributes its part of the gap.
     hidden_outcome: list[float] | None = param(None, Each(NON_NEGATIVE), nullable=True)
     hidden_correlation: float = param(0.5, Interval(float, -1, 1))
+    # the scorers train on at most this many of the model sessions' rows, drawn at random (null:
+    # scorer.max_train_rows alone). 20,000 is what the default 5000 sessions give (x 20 x 0.2), so
+    # their numbers do not move; a larger n_sessions grows the serving pool, not the scorers: the
+    # rows are i.i.d., and 300 full trees grow ~0.15 nodes per row each (7 GB on 1M rows).
+    max_train_rows: int | None = param(20_000, AT_LEAST_1, nullable=True)
 
     @property
     def correlation(self) -> float:

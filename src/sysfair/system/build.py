@@ -48,13 +48,22 @@ def attribute_groups(data: Any, dataset_name: str, n_groups: int) -> np.ndarray:
     return np.asarray(hint)
 
 
-def _train_rows(rows: np.ndarray, scorer: Any, rng: np.random.Generator) -> np.ndarray:
-    """``rows`` itself, or ``scorer.max_train_rows`` of them drawn at random (in row order)."""
-    cap = getattr(scorer, "max_train_rows", None)
-    if cap is None or rows.size <= cap:
+def _train_rows(rows: np.ndarray, scorer: Any, dataset: Any, rng: np.random.Generator) -> np.ndarray:
+    """``rows`` itself, or as many as the smaller of ``scorer.max_train_rows`` and
+    ``dataset.max_train_rows`` (where the dataset has one) allow, drawn at random (in row order)."""
+    caps = {
+        name: int(cap)
+        for name, cap in (
+            ("scorer.max_train_rows", getattr(scorer, "max_train_rows", None)),
+            ("dataset.max_train_rows", getattr(dataset, "max_train_rows", None)),
+        )
+        if cap is not None
+    }
+    if not caps or rows.size <= min(caps.values()):
         return rows
-    log.info("scorer trained on %d of the model sessions' %d rows (scorer.max_train_rows)", cap, rows.size)
-    return np.sort(rng.choice(rows, size=int(cap), replace=False))
+    name = min(caps, key=caps.__getitem__)
+    log.info("scorer trained on %d of the model sessions' %d rows (%s)", caps[name], rows.size, name)
+    return np.sort(rng.choice(rows, size=caps[name], replace=False))
 
 
 def _scatter(out: np.ndarray, mask: np.ndarray, take: Callable[[int, int], np.ndarray]) -> None:
@@ -102,7 +111,8 @@ def build_candidate_log(
         n_model,
         data.n_sessions - n_model,
     )
-    model = make_scorer(scorer, seed=seed).fit(data, _train_rows(data.rows_of(model_mask), scorer, train_rng))
+    train = _train_rows(data.rows_of(model_mask), scorer, dataset, train_rng)
+    model = make_scorer(scorer, seed=seed).fit(data, train)
 
     serving = ~model_mask if hint is None else ~model_mask & (hint >= 0)
     pool = np.flatnonzero(serving)
