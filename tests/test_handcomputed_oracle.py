@@ -264,3 +264,47 @@ def test_pool_without_breakpoints_has_one_point() -> None:
     np.testing.assert_allclose(front.points, [[expected.utility[0], expected.der[0]]], atol=EXACT)
     assert front.points[0, 0] == pytest.approx(0.9) and front.points[0, 1] == pytest.approx(1.0)
     assert front.resolution == "exact (0 breakpoints)"
+
+
+@pytest.mark.parametrize("hidden", [False, True], ids=["labels", "hidden_outcome"])
+def test_every_state_of_the_sweep_is_the_platforms_value(hidden: bool) -> None:
+    """Each (utility, DER) the sweep derives without serving (intervals by cumulative switches,
+    ties by serving a few sessions) equals ``Platform.evaluate`` at its direction, on a pool full
+    of exact ties (scores in eighths), with padded slots, three unequal groups and, in one case,
+    Appendix D's hidden outcome. Only the re-served front was compared before: a wrong interval
+    value could change which directions are kept without any test noticing."""
+    from sysfair.system.oracle_k2 import _alphas_k2, _sweep_k2
+
+    rng = np.random.default_rng(7)
+    n, m = 90, 5
+    scores = rng.integers(0, 9, size=(n, m, 2)) / 8
+    mask = rng.random((n, m)) < 0.85
+    mask[:, 0] = True
+    group = np.repeat([0, 1, 2], [50, 30, 10])
+    log = CandidateLog(
+        scores=scores.astype(np.float32),
+        labels=(rng.random((n, m, 2)) < scores).astype(np.float32) * mask[..., None],
+        mask=mask,
+        group=group,
+        session_features=np.zeros((n, 0), dtype=np.float32),
+        item_ids=np.arange(n * m).reshape(n, m),
+        label_names=("y1", "y2"),
+        n_groups=3,
+        hidden=(rng.random((n, m)) * mask).astype(np.float32) if hidden else None,
+        hidden_weights=np.array([0.5, 0.0, 2.0]) if hidden else None,
+    )
+    platform = Platform(log, np.array([[0.2, 0.8], [0.9, 0.1], [0.5, 0.5]]))
+    t, points, resolution = _sweep_k2(platform)
+    ev = platform.evaluate(_alphas_k2(t))
+    np.testing.assert_allclose(points, np.column_stack([ev.utility, ev.der]), rtol=0, atol=1e-12)
+    n_breakpoints = int(resolution.split("(")[1].split()[0])
+    assert n_breakpoints > 20 and t.size > n_breakpoints  # intervals, ties and both ends
+    assert np.all((t >= 0) & (t <= 1)) and {0.0, 1.0} <= set(t.tolist())
+    # ... and the sweep misses no state: with scores in eighths every tie lies at t = a / (a + b)
+    # (a, b = 1..8), so these t and the midpoints between them reach every achievable state
+    ties = np.unique([a / (a + b) for a in range(1, 9) for b in range(1, 9)] + [0.0, 1.0])
+    every = np.concatenate([ties, 0.5 * (ties[1:] + ties[:-1])])
+    ev_all = platform.evaluate(_alphas_k2(every))
+    reached = np.column_stack([ev_all.utility, ev_all.der])
+    gap = np.abs(reached[:, None, :] - points[None, :, :]).max(axis=2)  # [every, sweep]
+    assert gap.min(axis=1).max() < 1e-12  # every reachable state is among the sweep's

@@ -137,8 +137,9 @@ def _points(values: np.ndarray, groups: np.ndarray, n_groups: int, n_sessions: i
     return np.column_stack([values.sum(axis=1) / n_sessions, der_batch(means)])
 
 
-def _exact_k2(platform: Platform) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    """Sweep the breakpoints of t in [0, 1]; see the module docstring."""
+def _sweep_k2(platform: Platform) -> tuple[np.ndarray, np.ndarray, str]:
+    """Every state the sweep of t in [0, 1] finds (see the module docstring): directions t ``[N]``
+    and their (utility, DER) ``[N, 2]``, each equal to ``platform.evaluate`` at (1 - t, t)."""
     log = platform.log
     n_s, n_g, groups = log.n_sessions, log.n_groups, log.group
     eps = float(np.finfo(log.scores.dtype).eps) if log.scores.dtype.kind == "f" else 0.0
@@ -205,9 +206,15 @@ def _exact_k2(platform: Platform) -> tuple[np.ndarray, np.ndarray, np.ndarray, s
     ev = platform.evaluate(_alphas_k2(np.array([0.0, 1.0])))
     end_points = np.column_stack([ev.utility, ev.der])
 
-    # Pre-select on these values, then serve the survivors on the whole pool.
     cand_t = np.concatenate([[0.0, 1.0], interval_t, tie_t_arr])
     cand_points = np.vstack([end_points, interval_points, tie_points])
+    return cand_t, cand_points, f"exact ({first.size} breakpoints)"
+
+
+def _exact_k2(platform: Platform) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """The sweep's non-dominated states, served again on the whole pool; see the module docstring."""
+    cand_t, cand_points, resolution = _sweep_k2(platform)
+    # Pre-select on the sweep's values, then serve the survivors on the whole pool.
     keep = _prefilter_2d(cand_points)
     keep[np.flatnonzero(keep)[~pareto_mask(cand_points[keep])]] = False
     keep[:2] = True
@@ -215,4 +222,4 @@ def _exact_k2(platform: Platform) -> tuple[np.ndarray, np.ndarray, np.ndarray, s
     ev = platform.evaluate(alphas)
     served = np.column_stack([ev.utility, ev.der])
     states = np.vstack([cand_points, served])
-    return alphas, served, states, f"exact ({first.size} breakpoints)"
+    return alphas, served, states, resolution
