@@ -308,3 +308,41 @@ def test_every_state_of_the_sweep_is_the_platforms_value(hidden: bool) -> None:
     reached = np.column_stack([ev_all.utility, ev_all.der])
     gap = np.abs(reached[:, None, :] - points[None, :, :]).max(axis=2)  # [every, sweep]
     assert gap.min(axis=1).max() < 1e-12  # every reachable state is among the sweep's
+
+
+def test_float32_blurred_ties_are_distinct_breakpoints() -> None:
+    """Scores in tenths, stored as float32: ties that are one t in decimal (0.1/0.3 and 0.2/0.6
+    both tie at t = 1/4 ...) land ~1e-8 apart, and the platform, which combines in float64 at
+    directions rounded to 12 decimals, reaches the states between them. The sweep used to merge
+    breakpoints within 2 float32 eps into one tie and miss such a state (found here at t = a/(a+b));
+    every state reached at t = a / (a + b) and between must be among the sweep's."""
+    from sysfair.system.oracle_k2 import _alphas_k2, _sweep_k2
+
+    rng = np.random.default_rng(3)
+    n, m = 120, 4
+    scores = rng.integers(1, 10, size=(n, m, 2)) / 10
+    log = CandidateLog(
+        scores=scores.astype(np.float32),
+        labels=(rng.random((n, m, 2)) < scores).astype(np.float32),
+        mask=np.ones((n, m), dtype=bool),
+        group=np.repeat([0, 1], [70, 50]),
+        session_features=np.zeros((n, 0), dtype=np.float32),
+        item_ids=np.arange(n * m).reshape(n, m),
+        label_names=("y1", "y2"),
+        n_groups=2,
+    )
+    platform = Platform(log, SWAPPED[::-1])
+    t, points, _ = _sweep_k2(platform)
+    ties = np.unique([a / (a + b) for a in range(1, 10) for b in range(1, 10)] + [0.0, 1.0])
+    every = np.concatenate([ties, 0.5 * (ties[1:] + ties[:-1])])
+    ev = platform.evaluate(_alphas_k2(every))
+    reached = np.column_stack([ev.utility, ev.der])
+    gap = np.abs(reached[:, None, :] - points[None, :, :]).max(axis=2)
+    assert gap.min(axis=1).max() < 1e-12
+    # and the front holds every reached state: none dominates a front point
+    front = oracle_front(platform).points
+    beats = (reached[:, None, 0] >= front[None, :, 0]) & (reached[:, None, 1] >= front[None, :, 1])
+    beats &= (reached[:, None, 0] > front[None, :, 0] + 1e-12) | (
+        reached[:, None, 1] > front[None, :, 1] + 1e-12
+    )
+    assert not beats.any()

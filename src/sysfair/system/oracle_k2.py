@@ -6,7 +6,7 @@ two of its candidates' combined scores tie. As t grows the argmax walks along th
 convex hull of the session's (f_1, f_2) points, from the highest f_1 to the highest f_2, so the
 breakpoints are the slopes between consecutive hull vertices: at most m - 1 per session, found
 for all sessions at once by a vectorised gift wrap. All breakpoints are sorted and merged into
-clusters (gap <= a tolerance set by the scores' float precision). Between clusters nothing
+clusters (gap <= 1e-12, the platform's rounding of directions). Between clusters nothing
 changes, so the sweep enumerates every achievable (utility, DER) pair:
 
 * the open interval between consecutive clusters: its state follows from the one before by
@@ -36,6 +36,8 @@ import numpy as np
 from sysfair.system.metrics import der_batch
 from sysfair.system.pareto import pareto_mask
 from sysfair.system.platform import Platform
+
+_TIE_TOL = 1e-12  # the platform rounds directions to 12 decimals
 
 
 def _hull_events(scores: np.ndarray, mask: np.ndarray, tol: float) -> tuple[np.ndarray, ...]:
@@ -142,9 +144,11 @@ def _sweep_k2(platform: Platform) -> tuple[np.ndarray, np.ndarray, str]:
     and their (utility, DER) ``[N, 2]``, each equal to ``platform.evaluate`` at (1 - t, t)."""
     log = platform.log
     n_s, n_g, groups = log.n_sessions, log.n_groups, log.group
-    eps = float(np.finfo(log.scores.dtype).eps) if log.scores.dtype.kind == "f" else 0.0
-    tol = max(1e-12, 2.0 * eps)  # breakpoints closer than this: one tie
-    pad = max(1e-12, 16.0 * eps)  # the platform's own rounding blurs a tie over about this much
+    # The platform combines the scores in float64 at directions rounded to 12 decimals, so it can
+    # tell apart breakpoints 1e-12 apart, whatever the scores' dtype: float32 ties that rounding
+    # blurs by ~1e-8 are distinct breakpoints with reachable states between them, not one tie.
+    tol = _TIE_TOL  # breakpoints closer than this: one tie
+    pad = _TIE_TOL  # the platform's rounding of directions blurs a tie over about this much
     start, t, sess, before, after, multi = _hull_events(log.scores.astype(np.float64), log.mask, tol)
     order = np.argsort(t, kind="stable")
     t, sess, before, after, multi = t[order], sess[order], before[order], after[order], multi[order]
