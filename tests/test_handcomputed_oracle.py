@@ -346,3 +346,31 @@ def test_float32_blurred_ties_are_distinct_breakpoints() -> None:
         reached[:, None, 1] > front[None, :, 1] + 1e-12
     )
     assert not beats.any()
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "expected"),
+    [
+        (0.45, 0.55, 0.5),  # one decimal inside
+        (0.12, 0.17, 0.12),  # 0.2 is above hi: two decimals, the lowest end itself
+        (0.5, 0.5, 0.5),  # a point interval that is a decimal
+        (0.33333331, 0.3333334, 0.3333334),  # seven decimals
+        (0.0, 0.04, 0.0),
+        (0.1234567890123, 0.1234567890124, None),  # needs 13 decimals: none
+    ],
+)
+def test_simplest_decimal_by_hand(lo: float, hi: float, expected: float | None) -> None:
+    """The probe of a tie with the fewest decimals (t = 0.5 for alpha = (1, 1)), never outside."""
+    from sysfair.system.oracle_k2 import _simplest_decimal
+
+    got = _simplest_decimal(lo, hi)
+    assert got == expected
+    assert got is None or lo - 1e-12 <= got <= hi
+
+
+def test_directions_round_t_to_the_platforms_12_decimals() -> None:
+    from sysfair.system.oracle_k2 import _alphas_k2
+
+    alphas = _alphas_k2(np.array([1 / 3, 0.25]))
+    np.testing.assert_array_equal(alphas, [[1 - 0.333333333333, 0.333333333333], [0.75, 0.25]])
+    assert alphas.dtype == np.float64
