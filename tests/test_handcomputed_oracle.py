@@ -266,13 +266,13 @@ def test_pool_without_breakpoints_has_one_point() -> None:
     assert front.resolution == "exact (0 breakpoints)"
 
 
-@pytest.mark.parametrize("hidden", [False, True], ids=["labels", "hidden_outcome"])
-def test_every_state_of_the_sweep_is_the_platforms_value(hidden: bool) -> None:
+@pytest.mark.parametrize("case", ["labels", "hidden_outcome", "absent_group"])
+def test_every_state_of_the_sweep_is_the_platforms_value(case: str) -> None:
     """Each (utility, DER) the sweep derives without serving (intervals by cumulative switches,
     ties by serving a few sessions) equals ``Platform.evaluate`` at its direction, on a pool full
-    of exact ties (scores in eighths), with padded slots, three unequal groups and, in one case,
-    Appendix D's hidden outcome. Only the re-served front was compared before: a wrong interval
-    value could change which directions are kept without any test noticing."""
+    of exact ties (scores in eighths), with padded slots, three unequal groups (or a declared group
+    without sessions) and, in one case, Appendix D's hidden outcome. Only the re-served front was
+    compared before: a wrong interval value could change which directions are kept unnoticed."""
     from sysfair.system.oracle_k2 import _alphas_k2, _sweep_k2
 
     rng = np.random.default_rng(7)
@@ -280,7 +280,9 @@ def test_every_state_of_the_sweep_is_the_platforms_value(hidden: bool) -> None:
     scores = rng.integers(0, 9, size=(n, m, 2)) / 8
     mask = rng.random((n, m)) < 0.85
     mask[:, 0] = True
-    group = np.repeat([0, 1, 2], [50, 30, 10])
+    hidden = case == "hidden_outcome"
+    # absent_group: group 2 is declared (n_groups = 3) but has no session; DER leaves it out
+    group = np.repeat([0, 1], [60, 30]) if case == "absent_group" else np.repeat([0, 1, 2], [50, 30, 10])
     log = CandidateLog(
         scores=scores.astype(np.float32),
         labels=(rng.random((n, m, 2)) < scores).astype(np.float32) * mask[..., None],
@@ -374,3 +376,11 @@ def test_directions_round_t_to_the_platforms_12_decimals() -> None:
     alphas = _alphas_k2(np.array([1 / 3, 0.25]))
     np.testing.assert_array_equal(alphas, [[1 - 0.333333333333, 0.333333333333], [0.75, 0.25]])
     assert alphas.dtype == np.float64
+
+
+def test_oracle_refuses_a_pool_with_one_group() -> None:
+    platform = Platform(_log([[[0.5, 0.5]], [[0.25, 0.75]]], [[[1, 0]], [[0, 1]]], [0, 0]), SWAPPED)
+    with pytest.raises(
+        ValueError, match=r"the oracle needs sessions of at least 2 groups \(DER is undefined"
+    ):
+        oracle_front(platform)
