@@ -32,8 +32,8 @@ class ScorerConfig(Checked):
     name: str = "?"
     _target_: str = param("?", Target())  # the scorer class, built as cls(cfg, seed=seed)
     # train on at most this many rows, drawn at random from the model sessions' rows (null: all).
-    # Above today's sizes (synthetic's default 5000 sessions, MovieLens 1M), so their numbers do
-    # not change; dataset.n_sessions=1000000 trains on a 1M-row sample instead of 20M x model_fraction.
+    # Above today's sizes (MovieLens 1M, marketBias), so their numbers do not change; a dataset may
+    # set a lower cap of its own (synthetic: dataset.max_train_rows = 20,000), the smaller one wins.
     max_train_rows: int | None = param(1_000_000, AT_LEAST_1, nullable=True)
 
 
