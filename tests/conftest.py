@@ -75,6 +75,23 @@ def compose_cfg(tmp_path: Path) -> Callable[..., DictConfig]:
     return _compose
 
 
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """Without pytest-xdist (installed by the ``dev`` extra) the suite runs in one process: the
+    xdist options of ``addopts`` are accepted and ignored instead of failing the command line."""
+    if pluginmanager.has_plugin("xdist"):
+        return
+    group = parser.getgroup("xdist fallback", "pytest-xdist is not installed: one process")
+    # "-n" is a lowercase short option, which pytest keeps for plugins that register it privately
+    group._addoption("-n", "--numprocesses", dest="numprocesses", default=None, help="ignored")
+    group.addoption("--maxprocesses", dest="maxprocesses", default=None, help="ignored")
+    group.addoption("--dist", dest="dist", default="no", help="ignored")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.has_plugin("xdist"):
+        config.addinivalue_line("markers", "xdist_group(name): pytest-xdist's scheduling group")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``--dist loadgroup``) one worker runs a whole module, so that module-
     scoped fixtures are built once; modules marked ``xdist_group("cluster")`` (Ray, Dask,
