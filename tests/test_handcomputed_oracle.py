@@ -11,6 +11,7 @@ import pytest
 
 from sysfair.system.candidates import CandidateLog
 from sysfair.system.oracle import hypervolume_regret, oracle_front
+from sysfair.system.oracle_k2 import _alphas_k2, _hull_events, _simplest_decimal, _sweep_k2
 from sysfair.system.platform import Platform
 
 EXACT = 1e-12
@@ -228,8 +229,6 @@ def test_hull_events_by_hand() -> None:
     s2: three collinear slots (1, 0), (0.5, 0.5), (0, 1), all tying at t = 0.5: one event from
         slot 0 straight to slot 2 (the highest f2 among the tied), flagged as a many-way tie.
     """
-    from sysfair.system.oracle_k2 import _hull_events
-
     scores = np.array(
         [
             [[0.9, 0.1], [0.9, 0.5], [0.2, 0.8]],
@@ -250,8 +249,6 @@ def test_hull_events_by_hand() -> None:
 def test_pool_without_breakpoints_has_one_point() -> None:
     """Every session has one candidate best in both scores: no event, and the whole front is the
     platform's value at any direction (group 0 gets 0.9 from y2, group 1 gets 0.9 from y1)."""
-    from sysfair.system.oracle_k2 import _hull_events
-
     scores = [[[0.75, 0.75], [0.25, 0.5]], [[0.5, 0.25], [0.75, 0.75]]]
     labels = [[[0, 1], [1, 0]], [[1, 0], [1, 0]]]
     platform = Platform(_log(scores, labels, [0, 1]), SWAPPED)
@@ -266,6 +263,20 @@ def test_pool_without_breakpoints_has_one_point() -> None:
     assert front.resolution == "exact (0 breakpoints)"
 
 
+def _reachable_states(platform: Platform, units: int) -> np.ndarray:
+    """(utility, DER) ``[N, 2]`` served at every tie of a pool whose scores are multiples of
+    1 / ``units`` (t = a / (a + b), a, b = 1..units), at both ends and between consecutive ties:
+    together every state the platform can reach."""
+    ties = np.unique([a / (a + b) for a in range(1, units + 1) for b in range(1, units + 1)] + [0.0, 1.0])
+    ev = platform.evaluate(_alphas_k2(np.concatenate([ties, 0.5 * (ties[1:] + ties[:-1])])))
+    return np.column_stack([ev.utility, ev.der])
+
+
+def _largest_miss(reached: np.ndarray, points: np.ndarray) -> float:
+    """How far the reached state farthest from every point of ``points [P, 2]`` lies (max norm)."""
+    return float(np.abs(reached[:, None, :] - points[None, :, :]).max(axis=2).min(axis=1).max())
+
+
 @pytest.mark.parametrize("case", ["labels", "hidden_outcome", "absent_group"])
 def test_every_state_of_the_sweep_is_the_platforms_value(case: str) -> None:
     """Each (utility, DER) the sweep derives without serving (intervals by cumulative switches,
@@ -273,8 +284,6 @@ def test_every_state_of_the_sweep_is_the_platforms_value(case: str) -> None:
     of exact ties (scores in eighths), with padded slots, three unequal groups (or a declared group
     without sessions) and, in one case, Appendix D's hidden outcome. Only the re-served front was
     compared before: a wrong interval value could change which directions are kept unnoticed."""
-    from sysfair.system.oracle_k2 import _alphas_k2, _sweep_k2
-
     rng = np.random.default_rng(7)
     n, m = 90, 5
     scores = rng.integers(0, 9, size=(n, m, 2)) / 8
@@ -302,14 +311,8 @@ def test_every_state_of_the_sweep_is_the_platforms_value(case: str) -> None:
     n_breakpoints = int(resolution.split("(")[1].split()[0])
     assert n_breakpoints > 20 and t.size > n_breakpoints  # intervals, ties and both ends
     assert np.all((t >= 0) & (t <= 1)) and {0.0, 1.0} <= set(t.tolist())
-    # ... and the sweep misses no state: with scores in eighths every tie lies at t = a / (a + b)
-    # (a, b = 1..8), so these t and the midpoints between them reach every achievable state
-    ties = np.unique([a / (a + b) for a in range(1, 9) for b in range(1, 9)] + [0.0, 1.0])
-    every = np.concatenate([ties, 0.5 * (ties[1:] + ties[:-1])])
-    ev_all = platform.evaluate(_alphas_k2(every))
-    reached = np.column_stack([ev_all.utility, ev_all.der])
-    gap = np.abs(reached[:, None, :] - points[None, :, :]).max(axis=2)  # [every, sweep]
-    assert gap.min(axis=1).max() < 1e-12  # every reachable state is among the sweep's
+    # ... and the sweep misses no state: every reachable state is among the sweep's
+    assert _largest_miss(_reachable_states(platform, 8), points) < 1e-12
 
 
 def test_float32_blurred_ties_are_distinct_breakpoints() -> None:
@@ -318,29 +321,14 @@ def test_float32_blurred_ties_are_distinct_breakpoints() -> None:
     directions rounded to 12 decimals, reaches the states between them. The sweep used to merge
     breakpoints within 2 float32 eps into one tie and miss such a state (found here at t = a/(a+b));
     every state reached at t = a / (a + b) and between must be among the sweep's."""
-    from sysfair.system.oracle_k2 import _alphas_k2, _sweep_k2
-
     rng = np.random.default_rng(3)
     n, m = 120, 4
     scores = rng.integers(1, 10, size=(n, m, 2)) / 10
-    log = CandidateLog(
-        scores=scores.astype(np.float32),
-        labels=(rng.random((n, m, 2)) < scores).astype(np.float32),
-        mask=np.ones((n, m), dtype=bool),
-        group=np.repeat([0, 1], [70, 50]),
-        session_features=np.zeros((n, 0), dtype=np.float32),
-        item_ids=np.arange(n * m).reshape(n, m),
-        label_names=("y1", "y2"),
-        n_groups=2,
+    platform = Platform(
+        _log(scores, rng.random((n, m, 2)) < scores, np.repeat([0, 1], [70, 50])), SWAPPED[::-1]
     )
-    platform = Platform(log, SWAPPED[::-1])
-    t, points, _ = _sweep_k2(platform)
-    ties = np.unique([a / (a + b) for a in range(1, 10) for b in range(1, 10)] + [0.0, 1.0])
-    every = np.concatenate([ties, 0.5 * (ties[1:] + ties[:-1])])
-    ev = platform.evaluate(_alphas_k2(every))
-    reached = np.column_stack([ev.utility, ev.der])
-    gap = np.abs(reached[:, None, :] - points[None, :, :]).max(axis=2)
-    assert gap.min(axis=1).max() < 1e-12
+    reached = _reachable_states(platform, 9)
+    assert _largest_miss(reached, _sweep_k2(platform)[1]) < 1e-12
     # and the front holds every reached state: none dominates a front point
     front = oracle_front(platform).points
     beats = (reached[:, None, 0] >= front[None, :, 0]) & (reached[:, None, 1] >= front[None, :, 1])
@@ -363,16 +351,12 @@ def test_float32_blurred_ties_are_distinct_breakpoints() -> None:
 )
 def test_simplest_decimal_by_hand(lo: float, hi: float, expected: float | None) -> None:
     """The probe of a tie with the fewest decimals (t = 0.5 for alpha = (1, 1)), never outside."""
-    from sysfair.system.oracle_k2 import _simplest_decimal
-
     got = _simplest_decimal(lo, hi)
     assert got == expected
     assert got is None or lo - 1e-12 <= got <= hi
 
 
 def test_directions_round_t_to_the_platforms_12_decimals() -> None:
-    from sysfair.system.oracle_k2 import _alphas_k2
-
     alphas = _alphas_k2(np.array([1 / 3, 0.25]))
     np.testing.assert_array_equal(alphas, [[1 - 0.333333333333, 0.333333333333], [0.75, 0.25]])
     assert alphas.dtype == np.float64

@@ -51,19 +51,15 @@ def attribute_groups(data: Any, dataset_name: str, n_groups: int) -> np.ndarray:
 def _train_rows(rows: np.ndarray, scorer: Any, dataset: Any, rng: np.random.Generator) -> np.ndarray:
     """``rows`` itself, or as many as the smaller of ``scorer.max_train_rows`` and
     ``dataset.max_train_rows`` (where the dataset has one) allow, drawn at random (in row order)."""
-    caps = {
-        name: int(cap)
-        for name, cap in (
-            ("scorer.max_train_rows", getattr(scorer, "max_train_rows", None)),
-            ("dataset.max_train_rows", getattr(dataset, "max_train_rows", None)),
-        )
-        if cap is not None
-    }
-    if not caps or rows.size <= min(caps.values()):
+    cap, name = None, ""
+    for owner, cfg in (("scorer", scorer), ("dataset", dataset)):
+        value = getattr(cfg, "max_train_rows", None)
+        if value is not None and (cap is None or value < cap):
+            cap, name = int(value), owner
+    if cap is None or rows.size <= cap:
         return rows
-    name = min(caps, key=caps.__getitem__)
-    log.info("scorer trained on %d of the model sessions' %d rows (%s)", caps[name], rows.size, name)
-    return np.sort(rng.choice(rows, size=caps[name], replace=False))
+    log.info("scorer trained on %d of the model sessions' %d rows (%s.max_train_rows)", cap, rows.size, name)
+    return np.sort(rng.choice(rows, size=cap, replace=False))
 
 
 def _scatter(out: np.ndarray, mask: np.ndarray, take: Callable[[int, int], np.ndarray]) -> None:

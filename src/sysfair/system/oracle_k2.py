@@ -14,7 +14,7 @@ changes, so the sweep enumerates every achievable (utility, DER) pair:
 * the clusters themselves (t exactly at a tie) where several sessions switch at once or more
   than two candidates tie: a few directions across the tie (its ends, its middle and its
   shortest decimal, e.g. t = 0.5 for alpha = (1, 1)) are served by :meth:`Platform.serve` to the
-  sessions switching within ``pad`` of it, the other sessions keeping their interval's items, so
+  sessions switching within 1e-12 of it, the other sessions keeping their interval's items, so
   the platform's own tie rule and arithmetic decide. A single session at a two-way tie serves
   one of its neighbours' items, so such a tie adds no new pair;
 * the endpoints t = 0 and t = 1 (ties in one score decided by the platform's lowest-slot rule):
@@ -35,9 +35,10 @@ import numpy as np
 
 from sysfair.system.metrics import der_batch
 from sysfair.system.pareto import pareto_mask
-from sysfair.system.platform import Platform
+from sysfair.system.platform import DIRECTION_DECIMALS, Platform
 
-_TIE_TOL = 1e-12  # the platform rounds directions to 12 decimals
+# breakpoints closer than this are one tie: the platform's rounding of directions
+_TIE_TOL = 10.0**-DIRECTION_DECIMALS
 
 
 def _hull_events(scores: np.ndarray, mask: np.ndarray, tol: float) -> tuple[np.ndarray, ...]:
@@ -117,7 +118,7 @@ def _prefilter_2d(points: np.ndarray) -> np.ndarray:
 
 def _simplest_decimal(lo: float, hi: float) -> float | None:
     """The number in [lo, hi] with the fewest decimals (at most 12), if any."""
-    for digits in range(1, 13):
+    for digits in range(1, DIRECTION_DECIMALS + 1):
         step = 10.0**-digits
         v = round(math.ceil(lo / step - 1e-9) * step, digits)
         if v <= hi:
@@ -127,7 +128,7 @@ def _simplest_decimal(lo: float, hi: float) -> float | None:
 
 def _alphas_k2(t: np.ndarray) -> np.ndarray:
     """Directions ``[N, 2]`` = (1 - t, t), t rounded to the platform's 12 decimals."""
-    t = np.round(np.asarray(t, dtype=np.float64), 12)
+    t = np.round(np.asarray(t, dtype=np.float64), DIRECTION_DECIMALS)
     return np.column_stack([1.0 - t, t])
 
 
@@ -147,8 +148,8 @@ def _sweep_k2(platform: Platform) -> tuple[np.ndarray, np.ndarray, str]:
     # The platform combines the scores in float64 at directions rounded to 12 decimals, so it can
     # tell apart breakpoints 1e-12 apart, whatever the scores' dtype: float32 ties that rounding
     # blurs by ~1e-8 are distinct breakpoints with reachable states between them, not one tie.
-    tol = _TIE_TOL  # breakpoints closer than this: one tie
-    pad = _TIE_TOL  # the platform's rounding of directions blurs a tie over about this much
+    # The same rounding blurs each tie over about _TIE_TOL: its probes serve that neighbourhood.
+    tol = _TIE_TOL
     start, t, sess, before, after, multi = _hull_events(log.scores.astype(np.float64), log.mask, tol)
     order = np.argsort(t, kind="stable")
     t, sess, before, after, multi = t[order], sess[order], before[order], after[order], multi[order]
@@ -174,7 +175,7 @@ def _sweep_k2(platform: Platform) -> tuple[np.ndarray, np.ndarray, str]:
     # Open intervals: (0, lo_0), (hi_c, lo_c+1), ..., (hi_last, 1), at a direction strictly inside.
     interval_sums = np.vstack([base[None], after_event[last]])
     left, right = np.concatenate([[0.0], hi]), np.concatenate([lo, [1.0]])
-    mid = np.round(0.5 * (left + right), 12)
+    mid = np.round(0.5 * (left + right), DIRECTION_DECIMALS)
     inside = (mid > left) & (mid < right)
     interval_t = mid[inside]
     interval_points = _points(interval_sums[inside], groups, n_g, n_s)
@@ -185,15 +186,15 @@ def _sweep_k2(platform: Platform) -> tuple[np.ndarray, np.ndarray, str]:
     n_at = np.diff(np.append(first, n_e))
     multi_c = np.logical_or.reduceat(multi, first) if n_e else np.zeros(0, dtype=bool)
     for c in np.flatnonzero((n_at > 1) | multi_c):
-        e0 = int(np.searchsorted(t, lo[c] - pad, side="left"))
-        e1 = int(np.searchsorted(t, hi[c] + pad, side="right"))
+        e0 = int(np.searchsorted(t, lo[c] - tol, side="left"))
+        e1 = int(np.searchsorted(t, hi[c] + tol, side="right"))
         ses, pos = np.unique(sess[e0:e1], return_index=True)
         prior = before[e0:e1][pos]  # each session's slot before the window
         rest = (base if e0 == 0 else after_event[e0 - 1]) - np.bincount(
             groups[ses], weights=value[ses, prior], minlength=n_g
         )
         probes = [lo[c], 0.5 * (lo[c] + hi[c]), hi[c]]
-        simple = _simplest_decimal(lo[c] - pad, hi[c] + pad)
+        simple = _simplest_decimal(lo[c] - tol, hi[c] + tol)
         if simple is not None:
             probes.append(simple)
         alphas = _alphas_k2(np.array(probes))

@@ -36,10 +36,14 @@ SWEEP_MIN_ALPHAS = 48
 SWEEP_BUILT_MIN_ALPHAS = 4
 
 
+DIRECTION_DECIMALS = 12  # served directions are rounded to this many decimals
+
+
 def directions(alphas: np.ndarray) -> np.ndarray:
     """Scale-free serving weights ``[A, K]``: alpha / sum(alpha), rounded to 12 decimals."""
     total = alphas.sum(axis=-1, keepdims=True)
-    return np.round(np.divide(alphas, total, out=np.zeros_like(alphas), where=total > 0), 12)
+    weights = np.divide(alphas, total, out=np.zeros_like(alphas), where=total > 0)
+    return np.round(weights, DIRECTION_DECIMALS)
 
 
 @dataclass(frozen=True)
